@@ -1,0 +1,71 @@
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import services
+from accounts.models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    credits = serializers.SerializerMethodField(help_text="Available credits.")
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "credits", "date_joined"]
+        read_only_fields = fields
+
+    def get_credits(self, user: User) -> int:
+        from wallet.selectors import available_credits
+
+        return available_credits(user=user)
+
+
+class CredentialsSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RegisterSerializer(CredentialsSerializer):
+    def validate_email(self, email: str) -> str:
+        if services.email_is_taken(email):
+            raise serializers.ValidationError("A user with this email already exists.")
+        return email
+
+    def validate(self, attrs):
+        try:
+            services.check_password_strength(email=attrs["email"], password=attrs["password"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"password": list(error.messages)}) from None
+        return attrs
+
+
+class LoginSerializer(CredentialsSerializer):
+    def validate(self, attrs):
+        user = authenticate(
+            self.context.get("request"), email=attrs["email"], password=attrs["password"]
+        )
+        if user is None:
+            from rest_framework.exceptions import AuthenticationFailed
+
+            raise AuthenticationFailed("Wrong email or password.", code="invalid_credentials")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class AuthResponseSerializer(TokenPairSerializer):
+    user = UserSerializer()
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+def tokens_for(user: User) -> dict:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}

@@ -1,0 +1,84 @@
+from django.contrib.auth.models import update_last_login
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from accounts import services
+from accounts.serializers import (
+    AuthResponseSerializer,
+    LoginSerializer,
+    RefreshSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+    tokens_for,
+)
+from storycraft.errors import ApiError
+
+
+class _AuthThrottled(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class RegisterView(_AuthThrottled):
+    @extend_schema(request=RegisterSerializer, responses={201: AuthResponseSerializer})
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            user = services.register_user(**serializer.validated_data)
+        except services.EmailTaken:
+            return Response(
+                {"email": ["A user with this email already exists."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        body = {**tokens_for(user), "user": UserSerializer(user).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(_AuthThrottled):
+    @extend_schema(request=LoginSerializer, responses={200: AuthResponseSerializer})
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        update_last_login(None, user)
+        return Response({**tokens_for(user), "user": UserSerializer(user).data})
+
+
+class RefreshView(TokenRefreshView):
+    """Trade a refresh token for a new pair; the old refresh token is blacklisted."""
+
+    @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=RefreshSerializer, responses={205: None})
+    def post(self, request):
+        serializer = RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+        except TokenError as error:
+            raise ApiError(str(error), code="token_not_valid", status_code=401) from None
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: UserSerializer})
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)

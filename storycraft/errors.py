@@ -1,0 +1,39 @@
+"""One error shape for the API: DRF's bodies plus a stable machine-readable `code`."""
+
+from django.core.exceptions import RequestDataTooBig
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApiError(exceptions.APIException):
+    """An error with a status, a message and a code that services may raise."""
+
+    def __init__(self, detail: str, *, code: str, status_code: int = status.HTTP_400_BAD_REQUEST):
+        super().__init__(detail=detail, code=code)
+        self.status_code = status_code
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = ApiError(
+            "Request body is too large.",
+            code="request_too_large",
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        return response  # field errors keep DRF's {"field": ["message"]} shape
+    data = response.data
+    if isinstance(data, dict) and "detail" in data and "code" not in data:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        data["code"] = codes if isinstance(codes, str) else "error"
+    elif not isinstance(data, dict):
+        response.data = {"detail": data, "code": "error"}
+    return response
+
+
+def error_response(detail: str, *, code: str, status_code: int) -> Response:
+    return Response({"detail": detail, "code": code}, status=status_code)

@@ -1,0 +1,274 @@
+"""StoryCraft settings. Every value comes from the environment (.env is read when present)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from botocore.config import Config as BotoConfig
+from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
+
+from storycraft.database import database_from_url
+from storycraft.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+load_dotenv(BASE_DIR / ".env", override=False)
+
+VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
+DEBUG = env_bool("DEBUG", False)
+
+# Development-only values: good enough on a laptop, refused in production.
+DEV_SECRET_PREFIX = "dev-insecure-"
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+JWT_SECRET = env_str("JWT_SECRET")
+for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("JWT_SECRET", JWT_SECRET)):
+    if not DEBUG and (not _value or _value.startswith(DEV_SECRET_PREFIX) or len(_value) < 32):
+        raise ImproperlyConfigured(
+            f"{_name} must be set to a random value of at least 32 characters when DEBUG is off "
+            "(`make run` writes one into .env; in production set it in the environment)."
+        )
+SECRET_KEY = SECRET_KEY or DEV_SECRET_PREFIX + "django-key-do-not-use-in-production"
+JWT_SECRET = JWT_SECRET or DEV_SECRET_PREFIX + "jwt-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+FRONTEND_ORIGINS = env_list("FRONTEND_ORIGINS", "http://localhost:3000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "accounts",
+    "wallet",
+    "videos",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "storycraft.urls"
+WSGI_APPLICATION = "storycraft.wsgi.application"
+APPEND_SLASH = False  # every API path is routed with and without the slash
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        env_str("DATABASE_URL"), sqlite_default=str(VAR_DIR / "storycraft.sqlite3")
+    )
+}
+if env_str("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Serve straight from the apps when collectstatic has not run (make run, tests).
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+MEDIA_URL = "media/"
+
+# Storage: local files by default, any S3-compatible store with STORAGE_BACKEND=s3.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local").lower()
+FILE_URL_TTL = env_int("FILE_URL_TTL", 3600, minimum=1)
+S3_BUCKET = env_str("S3_BUCKET")
+S3_REGION = env_str("S3_REGION")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
+S3_ACCESS_KEY = env_str("S3_ACCESS_KEY")
+S3_SECRET_KEY = env_str("S3_SECRET_KEY")
+if STORAGE_BACKEND == "local":
+    _media_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT},
+    }
+elif STORAGE_BACKEND == "s3":
+    if not S3_BUCKET:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET.")
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "region_name": S3_REGION or None,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "access_key": S3_ACCESS_KEY or None,
+            "secret_key": S3_SECRET_KEY or None,
+            "querystring_expire": FILE_URL_TTL,
+            "file_overwrite": True,
+            "default_acl": None,
+            # boto3 >= 1.36 sends CRC checksums that R2 and older MinIO refuse.
+            "client_config": BotoConfig(
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                signature_version="s3v4",
+            ),
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}.")
+STORAGES = {
+    "default": _media_storage,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# API
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "storycraft.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "20/minute")},
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # JSON bodies; no endpoint takes more
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 14, minimum=1)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "SIGNING_KEY": JWT_SECRET,
+    "ALGORITHM": "HS256",
+    "USER_ID_FIELD": "id",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StoryCraft API",
+    "DESCRIPTION": "Order short videos from Sora 2 models and pay for them with credits.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+CORS_ALLOWED_ORIGINS = FRONTEND_ORIGINS
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "if-none-match",
+    "origin",
+    "x-requested-with",
+)
+CORS_EXPOSE_HEADERS = ("etag", "retry-after")
+
+# Production hardening; behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED.
+if env_bool("SECURE_PROXY_SSL_HEADER_ENABLED", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Product
+CREDITS_PER_SECOND = env_int("CREDITS_PER_SECOND", 20, minimum=0)
+CREDITS_PER_SECOND_PRO = env_int("CREDITS_PER_SECOND_PRO", 60, minimum=0)
+CREDITS_PER_SECOND_PRO_HD = env_int("CREDITS_PER_SECOND_PRO_HD", 100, minimum=0)
+WELCOME_CREDITS = env_int("WELCOME_CREDITS", 200, minimum=0)
+POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 10, minimum=1)
+JOB_TIMEOUT_MINUTES = env_int("JOB_TIMEOUT_MINUTES", 60, minimum=1)
+
+# Provider: OpenAI's Videos API or anything speaking it; the built-in emulator by default.
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+EMULATOR_PORT = env_int("EMULATOR_PORT", 8001, minimum=1)
+EMULATOR_JOB_SECONDS = env_int("EMULATOR_JOB_SECONDS", 10, minimum=0)
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL") or (
+    "https://api.openai.com/v1" if OPENAI_API_KEY else f"http://127.0.0.1:{EMULATOR_PORT}/v1"
+)
+OPENAI_AUTH_STYLE = env_str("OPENAI_AUTH_STYLE", "bearer").lower()  # bearer | api-key (Azure)
+OPENAI_WEBHOOK_SECRET = env_str("OPENAI_WEBHOOK_SECRET")
+
+# django-q2. Every task is idempotent: it may be delivered again after `retry` seconds.
+Q_CLUSTER = {
+    "name": "storycraft",
+    "workers": env_int("Q_WORKERS", 2, minimum=1),
+    "timeout": 120,
+    "retry": 180,
+    "max_attempts": 3,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 1000,
+    "sync": env_bool("Q_SYNC", False),
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}},
+}

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from storycraft.health import healthz, readyz
+from storycraft.routing import route
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("auth/", include("accounts.urls")),
+    *route("healthz", healthz, "healthz"),
+    *route("readyz", readyz, "readyz"),
+    *route("schema", SpectacularAPIView.as_view(), "schema"),
+    *route("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
+]
