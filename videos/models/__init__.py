@@ -1,0 +1,3 @@
+from videos.models.webhooks import WebhookDelivery
+
+__all__ = ["WebhookDelivery"]
