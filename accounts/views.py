@@ -22,9 +22,18 @@ from accounts.serializers import (
 from storycraft.errors import ApiError
 
 
-class _AuthThrottled(APIView):
+class _Public(APIView):
+    """Needs no token; a refused credential is still a 401 that names the scheme."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
+
+    def get_authenticate_header(self, request) -> str:
+        # Without it DRF turns AuthenticationFailed into a 403.
+        return 'Bearer realm="api"'
+
+
+class _AuthThrottled(_Public):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
@@ -63,10 +72,7 @@ class RefreshView(TokenRefreshView):
         return super().post(request, *args, **kwargs)
 
 
-class LogoutView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
+class LogoutView(_Public):
     @extend_schema(request=RefreshSerializer, responses={205: None})
     def post(self, request):
         serializer = RefreshSerializer(data=request.data)

@@ -1,0 +1,27 @@
+import pytest
+from django.core.cache import cache
+
+from accounts.models import User
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    # Throttle history lives in the cache; one test's sign-ups must not throttle the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return User.objects.create_user(email="alice@example.com", password=PASSWORD)
+
+
+def post(client, path: str, body: dict, **extra):
+    return client.post(path, body, content_type="application/json", **extra)
+
+
+def login(client, email: str = "alice@example.com", password: str = PASSWORD):
+    return post(client, "/auth/login", {"email": email, "password": password})
