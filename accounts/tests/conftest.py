@@ -23,5 +23,5 @@ def post(client, path: str, body: dict, **extra):
     return client.post(path, body, content_type="application/json", **extra)
 
 
-def login(client, email: str = "alice@example.com", password: str = PASSWORD):
-    return post(client, "/auth/login", {"email": email, "password": password})
+def login(client, email: str = "alice@example.com", password: str = PASSWORD, **extra):
+    return post(client, "/auth/login", {"email": email, "password": password}, **extra)
