@@ -21,6 +21,8 @@ def exception_handler(exc, context):
             code="request_too_large",
             status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    if isinstance(exc, DomainError):
+        return error_response(exc.detail, code=exc.code, status_code=exc.status_code)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -37,3 +39,14 @@ def exception_handler(exc, context):
 
 def error_response(detail: str, *, code: str, status_code: int) -> Response:
     return Response({"detail": detail, "code": code}, status=status_code)
+
+
+class DomainError(Exception):
+    """A refusal by a service that the API shows as `{"detail", "code"}` with its status."""
+
+    code = "error"
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail

@@ -136,7 +136,7 @@ S3_SECRET_KEY = env_str("S3_SECRET_KEY")
 if STORAGE_BACKEND == "local":
     _media_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT},
+        "OPTIONS": {"location": MEDIA_ROOT, "allow_overwrite": True},
     }
 elif STORAGE_BACKEND == "s3":
     if not S3_BUCKET:
