@@ -1,0 +1,66 @@
+"""`python -m sora_emulator --port 8001`: run the emulator in the foreground."""
+
+import argparse
+import logging
+import os
+
+from sora_emulator.config import EmulatorSettings
+from sora_emulator.server import make_server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m sora_emulator",
+        description="Emulates OpenAI's Videos API (Sora 2) under /v1. "
+        "Every option falls back to an EMULATOR_* environment variable.",
+    )
+    parser.add_argument("--host", default=os.environ.get("EMULATOR_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("EMULATOR_PORT") or 8001))
+    parser.add_argument(
+        "--job-seconds", type=float, help="queued to completed (EMULATOR_JOB_SECONDS, 10)"
+    )
+    parser.add_argument("--webhook-url", help="where to POST signed events (EMULATOR_WEBHOOK_URL)")
+    parser.add_argument(
+        "--webhook-secret", help="whsec_... signing secret (EMULATOR_WEBHOOK_SECRET)"
+    )
+    parser.add_argument("--fps", type=int, help="frames per second of the MP4 (EMULATOR_FPS, 12)")
+    parser.add_argument("--crf", type=int, help="x264 quality, lower is larger (EMULATOR_CRF, 30)")
+    parser.add_argument(
+        "--bitrate-kbps",
+        type=int,
+        help="constant bitrate for big files, 0 = use crf (EMULATOR_BITRATE_KBPS, 0)",
+    )
+    parser.add_argument("--cache-dir", help="where encoded files are kept (EMULATOR_CACHE_DIR)")
+    parser.add_argument(
+        "--create-delay", type=float, help="seconds before create answers (EMULATOR_CREATE_DELAY)"
+    )
+    args = parser.parse_args(argv)
+    settings = EmulatorSettings.from_env(
+        job_seconds=args.job_seconds,
+        webhook_url=args.webhook_url,
+        webhook_secret=args.webhook_secret,
+        fps=args.fps,
+        crf=args.crf,
+        bitrate_kbps=args.bitrate_kbps,
+        cache_dir=args.cache_dir,
+        create_delay=args.create_delay,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    server = make_server(args.host, args.port, settings)
+    logging.getLogger("sora_emulator").info(
+        "Sora emulator on %s (jobs take %ss, webhooks %s)",
+        server.base_url,
+        settings.job_seconds,
+        settings.webhook_url or "off",
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.webhooks.cancel_all()
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

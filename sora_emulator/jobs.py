@@ -1,0 +1,253 @@
+"""Emulated video jobs: validation of orders, and a job's state computed from the clock."""
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+MODELS = ("sora-2", "sora-2-pro")
+SNAPSHOTS = ("sora-2-2025-10-06", "sora-2-2025-12-08", "sora-2-pro-2025-10-06")
+SECONDS = ("4", "8", "12")
+SIZES = ("720x1280", "1280x720")
+PRO_SIZES = ("720x1280", "1280x720", "1024x1792", "1792x1024")
+MAX_PROMPT = 32000
+EXPIRES_AFTER = 24 * 3600
+SLOW_FACTOR = 5
+# Share of the job spent queued, and where a [emulator:fail] job gives up.
+QUEUED_SHARE = 0.1
+FAIL_AT = 0.5
+
+
+class ApiError(Exception):
+    """An OpenAI-shaped error answer."""
+
+    def __init__(self, status: int, message: str, *, param=None, code=None, headers=None):
+        super().__init__(message)
+        self.status, self.message, self.param, self.code = status, message, param, code
+        self.type = "invalid_request_error" if status < 500 else "server_error"
+        self.headers = headers or {}
+
+    def body(self) -> dict:
+        error = {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
+        return {"error": error}
+
+
+def _listing(values) -> str:
+    quoted = [f"'{value}'" for value in values]
+    return (
+        ", ".join(quoted[:-1]) + f", and {quoted[-1]}" if len(quoted) > 2 else " and ".join(quoted)
+    )
+
+
+def invalid_value(param: str, value, supported) -> ApiError:
+    return ApiError(
+        400,
+        f"Invalid value: '{value}'. Supported values are: {_listing(supported)}.",
+        param=param,
+        code="invalid_value",
+    )
+
+
+def _string(fields: dict, name: str, default: str | None) -> str | None:
+    value = fields.get(name, default)
+    if value is not None and not isinstance(value, str):
+        kind = "an integer" if isinstance(value, int) else f"a {type(value).__name__}"
+        raise ApiError(
+            400,
+            f"Invalid type for '{name}': expected a string, but got {kind} instead.",
+            param=name,
+            code="invalid_type",
+        )
+    return value
+
+
+def validate_prompt(fields: dict) -> str:
+    prompt = _string(fields, "prompt", None)
+    if prompt is None:
+        raise ApiError(
+            400,
+            "Missing required parameter: 'prompt'.",
+            param="prompt",
+            code="missing_required_parameter",
+        )
+    if not prompt:
+        raise ApiError(
+            400,
+            "Invalid 'prompt': empty string. Expected a string with minimum length 1, "
+            "but got an empty string instead.",
+            param="prompt",
+            code="empty_string",
+        )
+    if len(prompt) > MAX_PROMPT:
+        raise ApiError(
+            400,
+            f"Invalid 'prompt': string too long. Expected a string with maximum length "
+            f"{MAX_PROMPT}, but got a string with length {len(prompt)} instead.",
+            param="prompt",
+            code="string_above_max_length",
+        )
+    return prompt
+
+
+def validate_order(fields: dict) -> tuple[str, str, str, str]:
+    """(prompt, model, seconds, size) of a create request, or an ApiError."""
+    prompt = validate_prompt(fields)
+    model = _string(fields, "model", "sora-2")
+    if model not in MODELS + SNAPSHOTS:
+        raise invalid_value("model", model, MODELS)
+    seconds = fields.get("seconds", "4")
+    if not isinstance(seconds, str):
+        raise ApiError(
+            400,
+            f"Invalid type for 'seconds': expected one of {_listing(SECONDS)}, "
+            f"but got {type(seconds).__name__} instead.",
+            param="seconds",
+            code="invalid_type",
+        )
+    if seconds not in SECONDS:
+        raise invalid_value("seconds", seconds, SECONDS)
+    size = _string(fields, "size", "720x1280")
+    pro = model.startswith("sora-2-pro")
+    if size not in PRO_SIZES:
+        raise invalid_value("size", size, PRO_SIZES)
+    if not pro and size not in SIZES:
+        raise ApiError(
+            400,
+            f"Invalid value: '{size}'. Supported values for model '{model}' are: "
+            f"{_listing(SIZES)}; {_listing(PRO_SIZES[2:])} need sora-2-pro.",
+            param="size",
+            code="invalid_value",
+        )
+    return prompt, model, seconds, size
+
+
+def marker(prompt: str, name: str) -> bool:
+    return f"[emulator:{name}]" in prompt
+
+
+@dataclass
+class Job:
+    id: str
+    prompt: str
+    model: str
+    seconds: str
+    size: str
+    created: float
+    duration: float
+    fails: bool
+    expired_on_completion: bool
+    remixed_from_video_id: str | None = None
+    deleted: bool = False
+
+    @property
+    def finishes_at(self) -> float:
+        return self.created + (self.duration * FAIL_AT if self.fails else self.duration)
+
+    def state(self, now: float) -> dict:
+        """The Video object as it stands at `now`."""
+        elapsed = now - self.created
+        error = completed_at = expires_at = None
+        if now >= self.finishes_at:
+            if self.fails:
+                status, progress = "failed", int(100 * FAIL_AT)
+                error = {
+                    "code": "generation_failed",
+                    "message": "Video generation failed part-way (emulated failure).",
+                }
+            else:
+                status, progress = "completed", 100
+                completed_at = int(self.finishes_at)
+                expires_at = (
+                    completed_at if self.expired_on_completion else completed_at + EXPIRES_AFTER
+                )
+        elif elapsed < self.duration * QUEUED_SHARE:
+            status, progress = "queued", 0
+        else:
+            status = "in_progress"
+            share = (elapsed - self.duration * QUEUED_SHARE) / (self.duration * (1 - QUEUED_SHARE))
+            progress = min(99, max(1, int(100 * share)))
+        return {
+            "id": self.id,
+            "object": "video",
+            "model": self.model,
+            "status": status,
+            "progress": progress,
+            "created_at": int(self.created),
+            "completed_at": completed_at,
+            "expires_at": expires_at,
+            "prompt": self.prompt,
+            "seconds": self.seconds,
+            "size": self.size,
+            "remixed_from_video_id": self.remixed_from_video_id,
+            "error": error,
+        }
+
+
+@dataclass
+class JobStore:
+    """Jobs in memory, in creation order. Safe to use from the server's threads."""
+
+    job_seconds: float
+    _jobs: dict[str, Job] = field(default_factory=dict)
+    _first_attempts: set[tuple[str, str]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def first_attempt(self, marker_name: str, prompt: str) -> bool:
+        """True once per (marker, prompt): the 429/500 markers fail only the first try."""
+        with self._lock:
+            key = (marker_name, prompt)
+            if key in self._first_attempts:
+                return False
+            self._first_attempts.add(key)
+            return True
+
+    def create(self, prompt, model, seconds, size, remixed_from=None) -> Job:
+        duration = self.job_seconds * (SLOW_FACTOR if marker(prompt, "slow") else 1)
+        job = Job(
+            id="video_" + secrets.token_hex(16),
+            prompt=prompt,
+            model=model,
+            seconds=seconds,
+            size=size,
+            created=time.time(),
+            duration=duration,
+            fails=marker(prompt, "fail"),
+            expired_on_completion=marker(prompt, "expire"),
+            remixed_from_video_id=remixed_from,
+        )
+        with self._lock:
+            self._jobs[job.id] = job
+        return job
+
+    def get(self, video_id: str) -> Job:
+        with self._lock:
+            job = self._jobs.get(video_id)
+        if job is None:
+            raise ApiError(
+                404, f"Video with id '{video_id}' not found.", param="video_id", code="not_found"
+            )
+        return job
+
+    def delete(self, video_id: str) -> Job:
+        job = self.get(video_id)
+        with self._lock:
+            self._jobs.pop(video_id, None)
+        job.deleted = True
+        return job
+
+    def page(self, *, after: str | None, limit: int, order: str) -> tuple[list[Job], bool]:
+        with self._lock:
+            jobs = list(self._jobs.values())
+        if order == "desc":
+            jobs.reverse()
+        if after is not None:
+            ids = [job.id for job in jobs]
+            if after not in ids:
+                raise ApiError(
+                    400,
+                    f"Invalid 'after': no video with id '{after}'.",
+                    param="after",
+                    code="invalid_value",
+                )
+            jobs = jobs[ids.index(after) + 1 :]
+        return jobs[:limit], len(jobs) > limit

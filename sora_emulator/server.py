@@ -1,0 +1,276 @@
+"""The HTTP side: OpenAI Videos API routes on a stdlib ThreadingHTTPServer."""
+
+import email.parser
+import email.policy
+import json
+import logging
+import re
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from sora_emulator import jobs, media
+from sora_emulator.config import EmulatorSettings
+from sora_emulator.jobs import ApiError, JobStore, marker
+from sora_emulator.webhooks import WebhookScheduler
+
+logger = logging.getLogger("sora_emulator")
+
+CHUNK_SIZE = 64 * 1024
+MAX_BODY = 50 * 1024 * 1024
+VIDEO_PATH = re.compile(r"^/v1/videos/(?P<id>[^/]+)(?P<rest>/content|/remix)?$")
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, settings: EmulatorSettings):
+        self.settings = settings
+        self.store = JobStore(job_seconds=settings.job_seconds)
+        self.webhooks = WebhookScheduler(settings.webhook_url, settings.webhook_secret)
+        super().__init__(address, Handler)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def poll_after_ms(self, job) -> int:
+        if self.settings.poll_after_ms:
+            return self.settings.poll_after_ms
+        return int(min(10_000, max(200, job.duration * 1000 / 5)))
+
+    def stop(self) -> None:
+        self.webhooks.cancel_all()
+        self.shutdown()
+        self.server_close()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EmulatorServer
+
+    def log_message(self, format, *args):
+        logger.debug("%s %s", self.address_string(), format % args)
+
+    # Dispatch
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        self.request_id = "req_" + secrets.token_hex(16)
+        url = urlsplit(self.path)
+        self.query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+        try:
+            body = self._read_body()
+            if not (self.headers.get("authorization") or self.headers.get("api-key")):
+                raise ApiError(
+                    401,
+                    "You didn't provide an API key. Provide it in an Authorization header "
+                    "(Bearer auth) or an api-key header.",
+                )
+            self._route(method, url.path.rstrip("/"), body)
+        except ApiError as error:
+            self._send_json(error.status, error.body(), error.headers)
+        except Exception:
+            logger.exception("emulator error on %s %s", method, self.path)
+            error = ApiError(500, "The emulator had an internal error.")
+            self._send_json(500, error.body())
+
+    def _route(self, method: str, path: str, body: bytes) -> None:
+        if path == "/v1/videos":
+            if method == "POST":
+                return self._create(body)
+            if method == "GET":
+                return self._list()
+        match = VIDEO_PATH.match(path)
+        if match:
+            video_id, rest = match["id"], match["rest"]
+            if rest is None and method == "GET":
+                return self._retrieve(video_id)
+            if rest is None and method == "DELETE":
+                return self._delete(video_id)
+            if rest == "/content" and method == "GET":
+                return self._content(video_id)
+            if rest == "/remix" and method == "POST":
+                return self._remix(video_id, body)
+        raise ApiError(404, f"Invalid URL ({method} {path})")
+
+    # Endpoints
+    def _create(self, body: bytes) -> None:
+        fields = self._fields(body)
+        prompt, model, seconds, size = jobs.validate_order(fields)
+        if self.server.settings.create_delay:
+            time.sleep(self.server.settings.create_delay)
+        if marker(prompt, "reject"):
+            raise ApiError(
+                400,
+                "Your request was blocked by our moderation system.",
+                code="moderation_blocked",
+            )
+        if marker(prompt, "429") and self.server.store.first_attempt("429", prompt):
+            raise ApiError(
+                429,
+                "Rate limit reached for videos per minute. Please try again in 1s.",
+                code="rate_limit_exceeded",
+                headers={"retry-after": "1", "retry-after-ms": "1000"},
+            )
+        if marker(prompt, "500") and self.server.store.first_attempt("500", prompt):
+            raise ApiError(500, "The server had an error while processing your request.")
+        job = self.server.store.create(prompt, model, seconds, size)
+        self.server.webhooks.schedule(job)
+        self._send_json(200, job.state(time.time()))
+
+    def _retrieve(self, video_id: str) -> None:
+        job = self.server.store.get(video_id)
+        hint = {"openai-poll-after-ms": str(self.server.poll_after_ms(job))}
+        self._send_json(200, job.state(time.time()), hint)
+
+    def _list(self) -> None:
+        limit_text = self.query.get("limit", "20")
+        if not limit_text.isdigit() or not 0 <= int(limit_text) <= 100:
+            raise ApiError(
+                400,
+                f"Invalid 'limit': expected an integer between 0 and 100, got '{limit_text}'.",
+                param="limit",
+                code="invalid_value",
+            )
+        order = self.query.get("order", "desc")
+        if order not in ("asc", "desc"):
+            raise jobs.invalid_value("order", order, ("asc", "desc"))
+        page, has_more = self.server.store.page(
+            after=self.query.get("after"), limit=int(limit_text), order=order
+        )
+        now = time.time()
+        data = [job.state(now) for job in page]
+        self._send_json(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+                "has_more": has_more,
+            },
+        )
+
+    def _delete(self, video_id: str) -> None:
+        job = self.server.store.delete(video_id)
+        self.server.webhooks.cancel(job.id)
+        self._send_json(200, {"id": job.id, "object": "video.deleted", "deleted": True})
+
+    def _remix(self, video_id: str, body: bytes) -> None:
+        source = self.server.store.get(video_id)
+        prompt = jobs.validate_prompt(self._fields(body))
+        if source.state(time.time())["status"] != "completed":
+            raise ApiError(
+                400,
+                f"Video '{video_id}' is not completed and cannot be remixed.",
+                param="video_id",
+                code="invalid_value",
+            )
+        job = self.server.store.create(
+            prompt, source.model, source.seconds, source.size, remixed_from=source.id
+        )
+        self.server.webhooks.schedule(job)
+        self._send_json(200, job.state(time.time()))
+
+    def _content(self, video_id: str) -> None:
+        job = self.server.store.get(video_id)
+        variant = self.query.get("variant", "video")
+        if variant not in media.CONTENT_TYPES:
+            raise jobs.invalid_value("variant", variant, tuple(media.CONTENT_TYPES))
+        state = job.state(time.time())
+        if state["status"] != "completed":
+            raise ApiError(
+                404,
+                f"Video '{video_id}' is not completed; its content is not available.",
+                param="video_id",
+                code="not_found",
+            )
+        if time.time() >= state["expires_at"]:
+            raise ApiError(
+                404,
+                f"The content of video '{video_id}' has expired.",
+                param="video_id",
+                code="not_found",
+            )
+        path = media.media_file(
+            job.prompt, job.size, int(job.seconds), variant, self.server.settings
+        )
+        self.send_response(200)
+        self.send_header("content-type", media.CONTENT_TYPES[variant])
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("x-request-id", self.request_id)
+        self.end_headers()
+        with open(path, "rb") as source:
+            while chunk := source.read(CHUNK_SIZE):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.write(b"0\r\n\r\n")
+
+    # Plumbing
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise ApiError(413, "Request body too large.")
+        return self.rfile.read(length) if length else b""
+
+    def _fields(self, body: bytes) -> dict:
+        """Form fields of a multipart/form-data or JSON body (files are accepted and ignored)."""
+        content_type = self.headers.get("content-type", "")
+        if content_type.startswith("multipart/form-data"):
+            head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+            if not message.is_multipart():
+                raise ApiError(400, "Could not parse the multipart form body.")
+            fields = {}
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                if name and part.get_filename() is None:
+                    fields[name] = part.get_payload(decode=True).decode("utf-8", "replace")
+            return fields
+        if content_type.startswith("application/json"):
+            try:
+                fields = json.loads(body or b"{}")
+            except ValueError:
+                raise ApiError(400, "We could not parse the JSON body of your request.") from None
+            if not isinstance(fields, dict):
+                raise ApiError(400, "The JSON body of your request must be an object.")
+            return fields
+        raise ApiError(
+            400, "Unsupported content type: send multipart/form-data or application/json."
+        )
+
+    def _send_json(self, status: int, payload: dict, headers: dict | None = None) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.send_header("x-request-id", self.request_id)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def make_server(host: str, port: int, settings: EmulatorSettings) -> EmulatorServer:
+    return EmulatorServer((host, port), settings)
+
+
+def serve_in_thread(
+    port: int = 0, host: str = "127.0.0.1", **settings
+) -> tuple[EmulatorServer, str]:
+    """Start an emulator in a daemon thread; returns the server (call .stop()) and its /v1 URL."""
+    server = make_server(host, port, EmulatorSettings(**settings))
+    thread = threading.Thread(target=server.serve_forever, name="sora-emulator", daemon=True)
+    thread.start()
+    return server, server.base_url
