@@ -1,9 +1,11 @@
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from wallet.services import open_wallet
 
 
 class UserManager(BaseUserManager):
@@ -18,7 +20,10 @@ class UserManager(BaseUserManager):
             raise ValueError("An email is required.")
         user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
-        user.save(using=self._db)
+        # The wallet and its welcome credits exist from the user's first committed moment.
+        with transaction.atomic(using=self._db):
+            user.save(using=self._db)
+            open_wallet(user=user)
         return user
 
     def create_superuser(self, email, password=None, **extra_fields):

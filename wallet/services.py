@@ -1,0 +1,224 @@
+"""The only code that moves credits.
+
+Every movement locks the wallet row (SELECT ... FOR UPDATE), writes one immutable ledger
+entry and updates the wallet's totals in the same transaction, so the entries of a wallet
+form one chain and the totals always equal their sums. The database's CHECK constraints
+refuse a negative available amount even if this code were wrong.
+
+None of these functions is durable: the videos app reserves credits in the transaction
+that creates its jobs, and settles in the transaction that holds its job row locked.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from wallet.models import RESOLUTION_KINDS, EntryKind, LedgerEntry, Wallet
+
+WELCOME_KEY = "welcome"
+
+
+class InsufficientCredits(Exception):
+    def __init__(self, *, needed: int, available: int):
+        super().__init__(f"{needed} credits needed, {available} available.")
+        self.needed = needed
+        self.available = available
+
+
+class IdempotencyKeyReused(Exception):
+    """A key was used before for a different movement."""
+
+    def __init__(self, entry: LedgerEntry):
+        super().__init__(f"Key {entry.key!r} already recorded entry #{entry.pk} ({entry.kind}).")
+        self.entry = entry
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    amount: int
+    key: str
+    note: str = ""
+    video_id: uuid.UUID | None = None
+    batch_id: uuid.UUID | None = None
+
+    def __post_init__(self):
+        if self.amount <= 0:
+            raise ValueError("A hold must be for a positive amount.")
+        if not self.key:
+            raise ValueError("A hold needs an idempotency key.")
+
+
+def open_wallet(*, user) -> Wallet:
+    """Give the user a wallet, with WELCOME_CREDITS the first time. Safe to call again."""
+    with transaction.atomic():
+        wallet, created = Wallet.objects.get_or_create(user=user)
+        if created and settings.WELCOME_CREDITS > 0:
+            _write(
+                wallet,
+                kind=EntryKind.WELCOME,
+                balance_change=settings.WELCOME_CREDITS,
+                key=WELCOME_KEY,
+                note="Welcome credits",
+            )
+    return wallet
+
+
+def grant_credits(
+    *, user, amount: int, reason: str, staff=None, key: str | None = None
+) -> LedgerEntry:
+    """Add credits to the user's balance; `reason` is recorded as the entry's note."""
+    _check_movement(amount=amount, reason=reason)
+    with transaction.atomic():
+        wallet = _locked_wallet_of(user)
+        if existing := _entry_with_key(wallet, key, kind=EntryKind.GRANT, balance_change=amount):
+            return existing
+        return _write(
+            wallet,
+            kind=EntryKind.GRANT,
+            balance_change=amount,
+            key=key or "",
+            note=reason,
+            created_by=staff,
+        )
+
+
+def deduct_credits(
+    *, user, amount: int, reason: str, staff=None, key: str | None = None
+) -> LedgerEntry:
+    """Take credits from the user's available amount, never below zero."""
+    _check_movement(amount=amount, reason=reason)
+    with transaction.atomic():
+        wallet = _locked_wallet_of(user)
+        if existing := _entry_with_key(
+            wallet, key, kind=EntryKind.DEDUCTION, balance_change=-amount
+        ):
+            return existing
+        if wallet.available < amount:
+            raise InsufficientCredits(needed=amount, available=wallet.available)
+        return _write(
+            wallet,
+            kind=EntryKind.DEDUCTION,
+            balance_change=-amount,
+            key=key or "",
+            note=reason,
+            created_by=staff,
+        )
+
+
+def reserve_credits(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry]:
+    """Place every hold or none. A hold whose key was used before is returned as it was."""
+    keys = [hold.key for hold in holds]
+    if not holds or len(set(keys)) != len(keys):
+        raise ValueError("Give at least one hold, each with its own key.")
+    with transaction.atomic():
+        wallet = _locked_wallet_of(user)
+        existing = {entry.key: entry for entry in wallet.entries.filter(key__in=keys)}
+        for hold in holds:
+            if hold.key in existing:
+                _check_same(existing[hold.key], kind=EntryKind.HOLD, reserved_change=hold.amount)
+        needed = sum(hold.amount for hold in holds if hold.key not in existing)
+        if needed > wallet.available:
+            raise InsufficientCredits(needed=needed, available=wallet.available)
+        return [
+            existing.get(hold.key)
+            or _write(
+                wallet,
+                kind=EntryKind.HOLD,
+                reserved_change=hold.amount,
+                key=hold.key,
+                note=hold.note,
+                video_id=hold.video_id,
+                batch_id=hold.batch_id,
+            )
+            for hold in holds
+        ]
+
+
+def settle_hold(*, hold_id: int) -> LedgerEntry:
+    """Charge the held credits. Returns the hold's resolution, whichever kind came first."""
+    return _resolve(hold_id=hold_id, kind=EntryKind.SETTLE, note="", staff=None)
+
+
+def release_hold(*, hold_id: int, note: str = "", staff=None) -> LedgerEntry:
+    """Give the held credits back. Returns the hold's resolution, whichever kind came first."""
+    return _resolve(hold_id=hold_id, kind=EntryKind.RELEASE, note=note, staff=staff)
+
+
+def _resolve(*, hold_id: int, kind: EntryKind, note: str, staff) -> LedgerEntry:
+    with transaction.atomic():
+        hold = LedgerEntry.objects.get(pk=hold_id, kind=EntryKind.HOLD)
+        wallet = _locked_wallet(wallet_id=hold.wallet_id)
+        # Under the wallet's lock nobody else can be resolving this hold right now.
+        resolution = LedgerEntry.objects.filter(hold=hold, kind__in=RESOLUTION_KINDS).first()
+        if resolution is not None:
+            return resolution
+        held = hold.reserved_change
+        return _write(
+            wallet,
+            kind=kind,
+            balance_change=-held if kind == EntryKind.SETTLE else 0,
+            reserved_change=-held,
+            hold=hold,
+            note=note,
+            created_by=staff,
+            video_id=hold.video_id,
+            batch_id=hold.batch_id,
+        )
+
+
+def _check_movement(*, amount: int, reason: str) -> None:
+    if amount <= 0:
+        raise ValueError("The amount must be a positive number of credits.")
+    if not reason.strip():
+        raise ValueError("A reason is required.")
+
+
+def _locked_wallet(*, wallet_id: int) -> Wallet:
+    return Wallet.objects.select_for_update().get(pk=wallet_id)
+
+
+def _locked_wallet_of(user) -> Wallet:
+    wallet = Wallet.objects.select_for_update().filter(user=user).first()
+    if wallet is None:
+        # Users created without UserManager (raw saves, fixtures) get their wallet late.
+        wallet = _locked_wallet(wallet_id=open_wallet(user=user).pk)
+    return wallet
+
+
+def _entry_with_key(wallet: Wallet, key: str | None, **expected) -> LedgerEntry | None:
+    if not key:
+        return None
+    entry = wallet.entries.filter(key=key).first()
+    if entry is not None:
+        _check_same(entry, **expected)
+    return entry
+
+
+def _check_same(entry: LedgerEntry, *, kind: str, balance_change=0, reserved_change=0) -> None:
+    if (entry.kind, entry.balance_change, entry.reserved_change) != (
+        kind,
+        balance_change,
+        reserved_change,
+    ):
+        raise IdempotencyKeyReused(entry)
+
+
+def _write(
+    wallet: Wallet, *, kind: str, balance_change: int = 0, reserved_change: int = 0, **fields
+) -> LedgerEntry:
+    """Record one movement on a wallet locked by the caller, and move its totals with it."""
+    wallet.balance += balance_change
+    wallet.reserved += reserved_change
+    wallet.save(update_fields=["balance", "reserved"])
+    return LedgerEntry.objects.create(
+        wallet=wallet,
+        kind=kind,
+        balance_change=balance_change,
+        reserved_change=reserved_change,
+        balance_after=wallet.balance,
+        reserved_after=wallet.reserved,
+        **fields,
+    )
