@@ -1,6 +1,8 @@
 """One error shape for the API: DRF's bodies plus a stable machine-readable `code`."""
 
 from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -50,3 +52,20 @@ class DomainError(Exception):
     def __init__(self, detail: str):
         super().__init__(detail)
         self.detail = detail
+
+
+def _wants_html(request) -> bool:
+    return request.path.startswith("/admin")
+
+
+def not_found(request, exception=None):
+    """Django's 404 for paths no view claims: JSON with a code, HTML for the admin."""
+    if _wants_html(request):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
+def server_error(request):
+    if _wants_html(request):
+        return defaults.server_error(request)
+    return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
