@@ -1,3 +1,4 @@
+from videos.models.jobs import ACTIVE_STATUSES, Batch, ChargeStatus, JobStatus, VideoJob
 from videos.models.webhooks import WebhookDelivery
 
-__all__ = ["WebhookDelivery"]
+__all__ = ["ACTIVE_STATUSES", "Batch", "ChargeStatus", "JobStatus", "VideoJob", "WebhookDelivery"]

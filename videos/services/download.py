@@ -1,0 +1,97 @@
+"""Fetch a finished video from the provider into storage, then complete and settle it."""
+
+import logging
+import tempfile
+from datetime import timedelta
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from videos.models import JobStatus, VideoJob
+from videos.provider import get_provider
+from videos.provider.base import ProviderNotFound
+from videos.services import lifecycle
+from videos.services.files import storage_name
+
+logger = logging.getLogger(__name__)
+
+MAX_DOWNLOAD_ATTEMPTS = 5
+# Long enough for a large file on a slow link; a crashed worker's claim lapses after it.
+DOWNLOAD_LEASE = timedelta(minutes=10)
+
+
+class NotAnMp4(Exception):
+    pass
+
+
+def download_job(*, job_id) -> VideoJob:
+    """Store the job's MP4 and settle it. Safe to call any number of times, concurrently."""
+    job = _claim_download(job_id)
+    if job is None:
+        return VideoJob.objects.get(pk=job_id)
+    if job.provider_expires_at and job.provider_expires_at <= timezone.now():
+        return lifecycle.fail_job(
+            job_id=job_id, code="expired", message="The provider's copy expired before download."
+        )
+    name = storage_name(job)
+    try:
+        _store(job, name)
+    except ProviderNotFound:
+        return lifecycle.fail_job(
+            job_id=job_id, code="expired", message="The provider no longer has this video."
+        )
+    except Exception as error:  # provider, OS and storage (boto) errors: all retried later
+        logger.warning("download of video job %s failed: %r", job_id, error)
+        return _after_failed_attempt(job, error)
+    if lifecycle.complete_job(job_id=job_id, stored_name=name) is None:
+        # The job was failed (and refunded) while we downloaded: keep nothing unpaid.
+        default_storage.delete(name)
+    return VideoJob.objects.get(pk=job_id)
+
+
+def _claim_download(job_id) -> VideoJob | None:
+    now = timezone.now()
+    with transaction.atomic():
+        job = VideoJob.objects.select_for_update(of=("self",)).get(pk=job_id)
+        if job.status != JobStatus.DOWNLOADING:
+            return None
+        if job.download_lease_until and job.download_lease_until > now:
+            return None  # another worker is downloading it right now
+        job.download_lease_until = now + DOWNLOAD_LEASE
+        job.download_attempts += 1
+        job.save(update_fields=["download_lease_until", "download_attempts", "updated_at"])
+    return job
+
+
+def _store(job: VideoJob, name: str) -> None:
+    # Spool to disk, not memory: a video may be large, and a half-received file must
+    # never reach storage.
+    with tempfile.TemporaryFile() as spool:
+        with get_provider().stream_content(job.provider_video_id) as chunks:
+            for chunk in chunks:
+                spool.write(chunk)
+        spool.seek(0)
+        header = spool.read(12)
+        if len(header) < 12 or header[4:8] != b"ftyp":
+            raise NotAnMp4(f"content starts with {header!r}")
+        spool.seek(0)
+        stored = default_storage.save(name, File(spool, name=name))
+    if stored != name:
+        raise OSError(f"storage saved {stored!r} instead of {name!r}")
+
+
+def _after_failed_attempt(job: VideoJob, error: Exception) -> VideoJob:
+    if job.download_attempts >= MAX_DOWNLOAD_ATTEMPTS:
+        return lifecycle.fail_job(
+            job_id=job.id,
+            code="download_failed",
+            message=f"The video could not be stored after {job.download_attempts} attempts.",
+        )
+    VideoJob.objects.filter(pk=job.id, status=JobStatus.DOWNLOADING).update(
+        download_lease_until=None,
+        next_poll_at=lifecycle.retry_time(job.download_attempts),
+        updated_at=timezone.now(),
+    )
+    return VideoJob.objects.get(pk=job.id)

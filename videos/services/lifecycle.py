@@ -1,0 +1,132 @@
+"""The job state machine. Every transition locks the job row and is a no-op when it
+no longer applies, so the poller, pulls, webhooks and admin actions may race safely."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from videos.models import ChargeStatus, JobStatus, VideoJob
+from videos.provider.base import ProviderVideo
+from wallet.models import EntryKind
+from wallet.services import release_hold, settle_hold
+
+logger = logging.getLogger(__name__)
+
+_PROVIDER_STATUSES = {"queued": JobStatus.QUEUED, "in_progress": JobStatus.IN_PROGRESS}
+
+
+def _locked(job_id) -> VideoJob:
+    return VideoJob.objects.select_for_update(of=("self",)).get(pk=job_id)
+
+
+def next_poll_time(*, hint_seconds: float | None = None, attempt: int = 0):
+    """When to ask the provider again: its hint, never sooner than our interval."""
+    delay = max(float(settings.POLL_INTERVAL_SECONDS), hint_seconds or 0.0)
+    return timezone.now() + timedelta(seconds=delay)
+
+
+def retry_time(attempt: int):
+    """Exponential backoff for transient trouble, capped at ten minutes."""
+    delay = min(settings.POLL_INTERVAL_SECONDS * (2 ** max(attempt - 1, 0)), 600)
+    return timezone.now() + timedelta(seconds=delay)
+
+
+def fail_job(*, job_id, code: str, message: str, staff=None) -> VideoJob:
+    """Fail an unfinished job and give its credits back, once."""
+    with transaction.atomic():
+        job = _locked(job_id)
+        if not job.is_active:
+            return job
+        job.status = JobStatus.FAILED
+        job.error_code = code
+        job.error_message = message[:2000]
+        job.next_poll_at = None
+        job.download_lease_until = None
+        release_hold(hold_id=job.hold_id, note=f"{code}: {message}"[:500], staff=staff)
+        job.charge_status = ChargeStatus.REFUNDED
+        job.save()
+    logger.info("video job %s failed (%s) and was refunded", job_id, code)
+    return job
+
+
+def record_submission(*, job_id, video: ProviderVideo) -> VideoJob:
+    """Remember the provider's id for a job it accepted, then apply what it said."""
+    with transaction.atomic():
+        job = _locked(job_id)
+        if job.provider_video_id is None:
+            job.provider_video_id = video.id
+            job.save(update_fields=["provider_video_id", "updated_at"])
+    job, _ = apply_provider_state(job_id=job_id, video=video)
+    return job
+
+
+def apply_provider_state(*, job_id, video: ProviderVideo) -> tuple[VideoJob, bool]:
+    """Move a job to match the provider. Returns the job and whether it is now ready to
+    download (the caller starts the download once this transaction has committed)."""
+    with transaction.atomic():
+        job = _locked(job_id)
+        if job.status not in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
+            return job, False
+        job.last_polled_at = timezone.now()
+        job.poll_count += 1
+        if video.status == "completed":
+            job.status = JobStatus.DOWNLOADING
+            job.progress = 100
+            job.provider_expires_at = video.expires_at
+            job.next_poll_at = timezone.now()
+            job.save()
+            return job, True
+        if video.status == "failed":
+            job.save()
+            code = video.error_code or "generation_failed"
+            message = video.error_message or "The provider could not generate this video."
+        else:
+            job.status = _PROVIDER_STATUSES.get(video.status, job.status)
+            job.progress = max(job.progress, min(int(video.progress or 0), 99))
+            job.next_poll_at = next_poll_time(hint_seconds=video.poll_after_seconds)
+            job.save()
+            return job, False
+    return fail_job(job_id=job_id, code=code, message=message), False
+
+
+def postpone_poll(*, job_id, attempt: int) -> None:
+    VideoJob.objects.filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.IN_PROGRESS]).update(
+        next_poll_at=retry_time(attempt), updated_at=timezone.now()
+    )
+
+
+def complete_job(*, job_id, stored_name: str) -> VideoJob | None:
+    """Mark a downloaded job completed and charge it, in one transaction.
+    Returns None when the job was no longer waiting for this file."""
+    with transaction.atomic():
+        job = _locked(job_id)
+        if job.status != JobStatus.DOWNLOADING:
+            return None
+        job.file.name = stored_name
+        job.status = JobStatus.COMPLETED
+        job.completed_at = timezone.now()
+        job.next_poll_at = None
+        job.download_lease_until = None
+        resolution = settle_hold(hold_id=job.hold_id)
+        if resolution.kind != EntryKind.SETTLE:
+            # Staff released the hold from the wallet while the file was on its way:
+            # the refund stands, so the job fails instead of being delivered unpaid.
+            job.status = JobStatus.FAILED
+            job.charge_status = ChargeStatus.REFUNDED
+            job.error_code = "refunded"
+            job.error_message = "The credits for this video were refunded by support."
+            job.file.name = ""
+            job.completed_at = None
+            job.save()
+            return None
+        job.charge_status = ChargeStatus.SETTLED
+        job.save()
+    logger.info("video job %s completed and settled", job_id)
+    return job
+
+
+def timed_out(job: VideoJob) -> bool:
+    return job.created_at < timezone.now() - timedelta(minutes=settings.JOB_TIMEOUT_MINUTES)

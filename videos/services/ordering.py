@@ -1,0 +1,206 @@
+"""Ordering videos: validate money, reserve credits and create jobs together, then submit."""
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import asdict
+
+from django.db import IntegrityError, transaction
+
+from videos.models import Batch, JobStatus, VideoJob
+from videos.pricing import VideoSpec
+from videos.provider import get_provider
+from videos.provider.base import ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable
+from videos.services import lifecycle
+from videos.services.errors import (
+    IdempotencyKeyReused,
+    InsufficientCreditsError,
+    ProviderRejectedError,
+    ProviderUnavailableError,
+)
+from videos.styles import provider_prompt
+from wallet.services import HoldRequest, InsufficientCredits, reserve_credits
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = "provider_unavailable"
+
+
+def _fingerprint(payload) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _check_replay(existing, fingerprint: str):
+    if existing.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used with a different request body."
+        )
+    return existing
+
+
+def _insufficient(error: InsufficientCredits) -> InsufficientCreditsError:
+    return InsufficientCreditsError(
+        f"This order costs {error.needed} credits; {error.available} are available."
+    )
+
+
+def _new_job(*, job_id, user, spec: VideoSpec, hold, batch=None, key=None, fingerprint=""):
+    return VideoJob(
+        id=job_id,
+        owner=user,
+        batch=batch,
+        prompt=spec.prompt,
+        style=spec.style,
+        model=spec.model,
+        seconds=spec.seconds,
+        size=spec.size,
+        format=spec.format,
+        cost=spec.cost,
+        hold=hold,
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+    )
+
+
+def order_video(*, user, spec: VideoSpec, idempotency_key: str | None = None) -> VideoJob:
+    """Reserve the credits, create the job and hand it to the provider.
+
+    Raises InsufficientCreditsError (nothing created), IdempotencyKeyReused, and
+    ProviderRejectedError / ProviderUnavailableError (job failed, credits released)."""
+    fingerprint = _fingerprint(asdict(spec))
+    if idempotency_key:
+        existing = VideoJob.objects.filter(owner=user, idempotency_key=idempotency_key).first()
+        if existing:
+            return _replay_job(_check_replay(existing, fingerprint))
+    job_id = uuid.uuid4()
+    try:
+        with transaction.atomic():
+            [hold] = reserve_credits(
+                user=user,
+                holds=[
+                    HoldRequest(
+                        amount=spec.cost,
+                        key=f"video:{job_id}",
+                        note=f"{spec.model} {spec.seconds}s {spec.size}, {spec.style}",
+                        video_id=job_id,
+                    )
+                ],
+            )
+            job = _new_job(
+                job_id=job_id,
+                user=user,
+                spec=spec,
+                hold=hold,
+                key=idempotency_key,
+                fingerprint=fingerprint,
+            )
+            job.save(force_insert=True)
+    except InsufficientCredits as error:
+        raise _insufficient(error) from None
+    except IntegrityError:
+        # The same key raced in from a parallel request; the first one won.
+        if not idempotency_key:
+            raise
+        existing = VideoJob.objects.get(owner=user, idempotency_key=idempotency_key)
+        return _replay_job(_check_replay(existing, fingerprint))
+    return submit_job(job_id=job.id, raise_errors=True)
+
+
+def _replay_job(job: VideoJob) -> VideoJob:
+    # The first answer was an error when the provider refused the job at creation.
+    if job.status == JobStatus.FAILED and not job.provider_video_id:
+        _raise_submission_error(job)
+    return job
+
+
+def _raise_submission_error(job: VideoJob):
+    if job.error_code == UNAVAILABLE:
+        raise ProviderUnavailableError(job.error_message)
+    raise ProviderRejectedError(job.error_message)
+
+
+def order_batch(
+    *, user, specs: list[VideoSpec], idempotency_key: str | None = None
+) -> tuple[Batch, list[VideoJob]]:
+    """Order one prompt in several styles: every hold is reserved at once, or none."""
+    first = specs[0]
+    fingerprint = _fingerprint([asdict(spec) for spec in specs])
+    if idempotency_key:
+        existing = Batch.objects.filter(owner=user, idempotency_key=idempotency_key).first()
+        if existing:
+            batch = _check_replay(existing, fingerprint)
+            return batch, list(batch.jobs.order_by("created_at", "id"))
+    batch_id = uuid.uuid4()
+    job_ids = [uuid.uuid4() for _ in specs]
+    try:
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                id=batch_id,
+                owner=user,
+                prompt=first.prompt,
+                model=first.model,
+                seconds=first.seconds,
+                size=first.size,
+                format=first.format,
+                idempotency_key=idempotency_key,
+                request_fingerprint=fingerprint,
+            )
+            holds = reserve_credits(
+                user=user,
+                holds=[
+                    HoldRequest(
+                        amount=spec.cost,
+                        key=f"video:{job_id}",
+                        note=f"{spec.model} {spec.seconds}s {spec.size}, {spec.style} (batch)",
+                        video_id=job_id,
+                        batch_id=batch_id,
+                    )
+                    for job_id, spec in zip(job_ids, specs, strict=True)
+                ],
+            )
+            VideoJob.objects.bulk_create(
+                _new_job(job_id=job_id, user=user, spec=spec, hold=hold, batch=batch)
+                for job_id, spec, hold in zip(job_ids, specs, holds, strict=True)
+            )
+    except InsufficientCredits as error:
+        raise _insufficient(error) from None
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        batch = _check_replay(
+            Batch.objects.get(owner=user, idempotency_key=idempotency_key), fingerprint
+        )
+        return batch, list(batch.jobs.order_by("created_at", "id"))
+    jobs = [submit_job(job_id=job_id) for job_id in job_ids]
+    return batch, jobs
+
+
+def submit_job(*, job_id, raise_errors: bool = False) -> VideoJob:
+    """Create the job at the provider. A refusal or an outage fails it and releases its
+    credits; with raise_errors the caller gets the matching API error."""
+    job = VideoJob.objects.get(pk=job_id)
+    if job.provider_video_id or job.status != JobStatus.QUEUED:
+        return job
+    try:
+        video = get_provider().create(
+            prompt=provider_prompt(job.prompt, job.style),
+            model=job.model,
+            seconds=job.seconds,
+            size=job.size,
+        )
+    except ProviderRejected as error:
+        job = lifecycle.fail_job(
+            job_id=job.id, code=error.code or "provider_rejected", message=error.message
+        )
+    except (ProviderUnavailable, ProviderOutcomeUnknown) as error:
+        job = lifecycle.fail_job(
+            job_id=job.id,
+            code=UNAVAILABLE,
+            message=f"The video provider is unavailable right now; try again later. ({error})",
+        )
+    else:
+        return lifecycle.record_submission(job_id=job.id, video=video)
+    if raise_errors:
+        _raise_submission_error(job)
+    return job

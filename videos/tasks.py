@@ -1,0 +1,16 @@
+"""django-q2 entry points. Each takes ids, re-reads the row and is safe to run twice."""
+
+from videos.services import download, polling
+
+
+def sweep_videos() -> int:
+    """Run by the once-a-minute schedule: sweeps every POLL_INTERVAL_SECONDS for a minute."""
+    return polling.run_sweeper()
+
+
+def download_video(job_id: str) -> str:
+    return download.download_job(job_id=job_id).status
+
+
+def refresh_video(job_id: str) -> str:
+    return polling.refresh_job(job_id=job_id).status

@@ -1,0 +1,62 @@
+"""Small helpers shared by the video tests: people, their wallets and their API calls."""
+
+import time
+
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import User
+from wallet.models import LedgerEntry
+from wallet.selectors import wallet_totals
+from wallet.services import deduct_credits, grant_credits
+
+
+def person(name: str, *, credits: int | None = None) -> User:
+    user = User.objects.create_user(email=f"{name}@example.com", password="correct horse 42")
+    if credits is not None:
+        difference = credits - wallet_totals(user=user)["available"]
+        if difference > 0:
+            grant_credits(user=user, amount=difference, reason="test setup")
+        elif difference < 0:
+            deduct_credits(user=user, amount=-difference, reason="test setup")
+    return user
+
+
+def api_for(user: User) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+def order(client: APIClient, **body):
+    body.setdefault("prompt", "A lighthouse at dawn")
+    body.setdefault("seconds", 4)
+    if "size" not in body:
+        body.setdefault("format", "16:9")
+    headers = {}
+    if "idempotency_key" in body:
+        headers["HTTP_IDEMPOTENCY_KEY"] = body.pop("idempotency_key")
+    return client.post("/videos", body, format="json", **headers)
+
+
+def entries_of(user: User, *kinds: str) -> list[LedgerEntry]:
+    entries = LedgerEntry.objects.filter(wallet__user=user).order_by("id")
+    if kinds:
+        entries = entries.filter(kind__in=kinds)
+    return list(entries)
+
+
+def available(user: User) -> int:
+    return wallet_totals(user=user)["available"]
+
+
+def wait_until(condition, *, timeout: float = 30.0, interval: float = 0.2):
+    """Call `condition` until it returns something truthy; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)

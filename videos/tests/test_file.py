@@ -1,0 +1,79 @@
+"""Serving a stored MP4 from local storage: signed links, HTTP Range, not-ready."""
+
+import pytest
+
+from videos.tests.helpers import api_for, order, person, wait_until
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finished(sora_provider):
+    alice = person("alice", credits=200)
+    client = api_for(alice)
+    job = order(client).json()
+    done = wait_until(
+        lambda: (
+            (state := client.post(f"/videos/{job['id']}/pull").json())["status"] == "completed"
+            and state
+        )
+    )
+    return client, done
+
+
+def body_of(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def test_the_signed_link_plays_without_a_header(finished, client):
+    _, job = finished
+    response = client.get(job["file_url"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "video/mp4"
+    assert response["Accept-Ranges"] == "bytes"
+    data = body_of(response)
+    assert data[4:8] == b"ftyp" and int(response["Content-Length"]) == len(data)
+
+
+def test_it_serves_a_range(finished, client):
+    _, job = finished
+    whole = body_of(client.get(job["file_url"]))
+    response = client.get(job["file_url"], HTTP_RANGE="bytes=100-199")
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes 100-199/{len(whole)}"
+    assert response["Content-Length"] == "100"
+    assert body_of(response) == whole[100:200]
+    tail = client.get(job["file_url"], HTTP_RANGE="bytes=-10")
+    assert body_of(tail) == whole[-10:]
+    open_ended = client.get(job["file_url"], HTTP_RANGE=f"bytes={len(whole) - 5}-")
+    assert body_of(open_ended) == whole[-5:]
+
+
+def test_an_unsatisfiable_range_is_a_416(finished, client):
+    _, job = finished
+    response = client.get(job["file_url"], HTTP_RANGE="bytes=999999999-")
+    assert response.status_code == 416
+    assert response["Content-Range"].startswith("bytes */")
+
+
+def test_the_owner_can_fetch_with_the_bearer_token(finished):
+    api, job = finished
+    response = api.get(f"/videos/{job['id']}/file")
+    assert response.status_code == 200
+
+
+def test_an_unfinished_job_has_no_file_yet(sora_provider):
+    alice = api_for(person("alice", credits=200))
+    job = order(alice, prompt="[emulator:slow] a turtle").json()
+    response = alice.get(f"/videos/{job['id']}/file")
+    assert response.status_code == 409
+    assert response.json()["code"] == "not_ready"
+
+
+def test_the_detail_supports_etags(finished):
+    api, job = finished
+    first = api.get(f"/videos/{job['id']}")
+    assert first.status_code == 200 and first["ETag"]
+    again = api.get(f"/videos/{job['id']}", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert api.get(f"/videos/{job['id']}", HTTP_IF_NONE_MATCH='"other"').status_code == 200

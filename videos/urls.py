@@ -1,0 +1,10 @@
+from storycraft.routing import route
+from videos import views
+
+urlpatterns = [
+    *route("videos", views.VideoListView.as_view(), "video-list"),
+    *route("videos/batch", views.BatchView.as_view(), "video-batch"),
+    *route("videos/<uuid:job_id>", views.VideoDetailView.as_view(), "video-detail"),
+    *route("videos/<uuid:job_id>/pull", views.VideoPullView.as_view(), "video-pull"),
+    *route("videos/<uuid:job_id>/file", views.VideoFileView.as_view(), "video-file"),
+]

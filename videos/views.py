@@ -1,0 +1,160 @@
+import hashlib
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import HttpResponseNotModified, HttpResponseRedirect
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from videos import selectors
+from videos.models import JobStatus
+from videos.ranged import ranged_file_response
+from videos.serializers import (
+    BatchOrderSerializer,
+    BatchSerializer,
+    VideoJobSerializer,
+    VideoOrderSerializer,
+)
+from videos.services.errors import NotReady
+from videos.services.files import is_local_storage, link_is_valid
+from videos.services.ordering import order_batch, order_video
+from videos.services.polling import refresh_job
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Retry-safe key: the same key and body returns the first answer.",
+)
+
+
+def _idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 255:
+        raise serializers.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+    return key or None
+
+
+class JobPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+
+
+class JobFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+    batch = serializers.UUIDField(required=False)
+
+
+class VideoListView(APIView):
+    @extend_schema(parameters=[JobFilterSerializer], responses={200: VideoJobSerializer(many=True)})
+    def get(self, request):
+        filters = JobFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        jobs = selectors.jobs_of(request.user)
+        if "status" in filters.validated_data:
+            jobs = jobs.filter(status=filters.validated_data["status"])
+        if "batch" in filters.validated_data:
+            jobs = jobs.filter(batch_id=filters.validated_data["batch"])
+        paginator = JobPagination()
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        data = VideoJobSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        request=VideoOrderSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: VideoJobSerializer},
+    )
+    def post(self, request):
+        order = VideoOrderSerializer(data=request.data)
+        order.is_valid(raise_exception=True)
+        job = order_video(
+            user=request.user, spec=order.to_spec(), idempotency_key=_idempotency_key(request)
+        )
+        body = VideoJobSerializer(job, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class BatchView(APIView):
+    @extend_schema(
+        request=BatchOrderSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: BatchSerializer},
+    )
+    def post(self, request):
+        order = BatchOrderSerializer(data=request.data)
+        order.is_valid(raise_exception=True)
+        batch, jobs = order_batch(
+            user=request.user, specs=order.to_specs(), idempotency_key=_idempotency_key(request)
+        )
+        body = BatchSerializer({"id": batch.id, "jobs": jobs}, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class VideoDetailView(APIView):
+    @extend_schema(responses={200: VideoJobSerializer, 304: None})
+    def get(self, request, job_id):
+        job = selectors.job_of(request.user, job_id)
+        body = VideoJobSerializer(job, context={"request": request}).data
+        etag = '"' + hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest()[:32] + '"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponseNotModified()
+        else:
+            response = Response(body)
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+
+class VideoPullView(APIView):
+    @extend_schema(request=None, responses={200: VideoJobSerializer})
+    def post(self, request, job_id):
+        job = selectors.job_of(request.user, job_id)
+        job = refresh_job(job_id=job.id, download_now=True)
+        return Response(VideoJobSerializer(job, context={"request": request}).data)
+
+
+class VideoFileView(APIView):
+    """The MP4, for its owner's bearer token or for anyone holding a valid signed link."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("expires", int, description="From file_url."),
+            OpenApiParameter("signature", str, description="From file_url."),
+        ],
+        responses={(200, "video/mp4"): bytes, 206: bytes, 302: None},
+    )
+    def get(self, request, job_id):
+        params = request.query_params
+        if "signature" in params or "expires" in params:
+            if not link_is_valid(
+                job_id, expires=params.get("expires"), signature=params.get("signature")
+            ):
+                raise PermissionDenied("This link is invalid or has expired.")
+            job = selectors.job_by_id(job_id)
+        else:
+            if not request.user.is_authenticated:
+                self.permission_denied(request)
+            job = selectors.job_of(request.user, job_id)
+        if job.status != JobStatus.COMPLETED or not job.file:
+            raise NotReady(f"The video is {job.status.replace('_', ' ')}; it has no file yet.")
+        if not is_local_storage():
+            url = default_storage.url(job.file.name, expire=settings.FILE_URL_TTL)
+            return HttpResponseRedirect(url)
+        fileobj = default_storage.open(job.file.name, "rb")
+        return ranged_file_response(
+            request,
+            fileobj,
+            size=default_storage.size(job.file.name),
+            content_type="video/mp4",
+            filename=f"{job.id}.mp4",
+        )
