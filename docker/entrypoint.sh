@@ -1,0 +1,28 @@
+#!/bin/sh
+# The image's entry point: `web` (the default), `worker`, `migrate`, or any other command.
+set -eu
+
+case "${1:-web}" in
+  web)
+    # docker compose migrates once in its `migrate` service and turns this off;
+    # a plain `docker run` of the image migrates here.
+    if [ "${MIGRATE_ON_START:-true}" = "true" ]; then
+      python manage.py migrate --noinput
+    fi
+    exec gunicorn storycraft.wsgi \
+      --bind "0.0.0.0:${PORT:-8000}" \
+      --workers "${WEB_CONCURRENCY:-2}" \
+      --worker-tmp-dir /dev/shm \
+      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+      --access-logfile -
+    ;;
+  worker)
+    exec python manage.py qcluster
+    ;;
+  migrate)
+    exec python manage.py migrate --noinput
+    ;;
+  *)
+    exec "$@"
+    ;;
+esac

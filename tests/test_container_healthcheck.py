@@ -1,0 +1,24 @@
+import socket
+
+from tests.helpers import ROOT, run_python
+
+HEALTHCHECK = str(ROOT / "docker" / "healthcheck.py")
+
+
+def env(port: int, allowed_hosts: str) -> dict:
+    return {"PATH": "/usr/bin:/bin", "PORT": str(port), "ALLOWED_HOSTS": allowed_hosts}
+
+
+def test_it_passes_when_the_server_answers(live_server):
+    port = int(live_server.url.rsplit(":", 1)[1])
+    result = run_python([HEALTHCHECK], env(port, ".localhost,storycraft.example.com"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_fails_when_nothing_listens():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run_python([HEALTHCHECK], env(port, "localhost"))
+    assert result.returncode == 1
+    assert "healthcheck:" in result.stderr

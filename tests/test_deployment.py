@@ -1,0 +1,179 @@
+"""docker-compose.yml and the Dockerfile stay consistent with the settings they feed."""
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from tests.helpers import ROOT
+
+SETTINGS = (ROOT / "storycraft" / "settings.py").read_text()
+ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
+COMPOSE = yaml.safe_load(COMPOSE_TEXT)
+SERVICES = COMPOSE["services"]
+APP_SERVICES = ["migrate", "web", "worker"]
+
+READ_BY_SETTINGS = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z0-9_]+)"', SETTINGS))
+READ_BY_ENTRYPOINT = set(re.findall(r"\$\{?([A-Z0-9_]+)", ENTRYPOINT))
+# Read by settings but meaningless in the image: tests, local runs and paths it fixes.
+NOT_FOR_COMPOSE = {
+    "TEST_DATABASE_NAME",
+    "Q_SYNC",
+    "VAR_DIR",
+    "MEDIA_ROOT",
+    "EMULATOR_PORT",
+    "EMULATOR_JOB_SECONDS",
+}
+
+
+def dockerfile(instruction: str) -> list[str]:
+    pattern = rf"^{instruction}\s+(.+?)(?<!\\)$"
+    return [m.replace("\\\n", " ") for m in re.findall(pattern, DOCKERFILE, re.M | re.S)]
+
+
+def command(service: str) -> list[str]:
+    value = SERVICES[service]["command"]
+    return value if isinstance(value, list) else value.split()
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_every_variable_compose_passes_is_read_by_the_settings(service):
+    passed = set(SERVICES[service]["environment"])
+    unknown = passed - READ_BY_SETTINGS - READ_BY_ENTRYPOINT
+    assert not unknown, f"{service} passes variables nothing reads: {sorted(unknown)}"
+
+
+def test_compose_passes_every_setting_to_web_and_worker():
+    for service in ("web", "worker"):
+        missing = READ_BY_SETTINGS - NOT_FOR_COMPOSE - set(SERVICES[service]["environment"])
+        assert not missing, f"{service} never receives {sorted(missing)}"
+
+
+def test_secrets_have_no_default():
+    for name in ("DJANGO_SECRET_KEY", "JWT_SECRET", "POSTGRES_PASSWORD"):
+        assert re.search(rf"\$\{{{name}:\?", COMPOSE_TEXT), name
+        assert not re.search(rf"\$\{{{name}:-", COMPOSE_TEXT), name
+    assert SERVICES["web"]["environment"]["DEBUG"] == "false"
+
+
+def test_web_runs_gunicorn_on_storycraft_wsgi():
+    assert command("web") == ["web"]
+    web_branch = ENTRYPOINT.split("web)", 1)[1].split(";;", 1)[0]
+    assert "exec gunicorn storycraft.wsgi" in web_branch
+    assert '--workers "${WEB_CONCURRENCY:-2}"' in web_branch
+    assert '--bind "0.0.0.0:${PORT:-8000}"' in web_branch
+    assert "migrate" in web_branch  # a bare `docker run` of the image migrates first
+
+
+def test_worker_runs_qcluster():
+    assert command("worker") == ["python", "manage.py", "qcluster"]
+
+
+def test_migrations_run_once_before_web_and_worker():
+    assert command("migrate") == ["migrate"]
+    assert SERVICES["web"]["environment"]["MIGRATE_ON_START"] == "false"
+    for service in ("web", "worker"):
+        depends = SERVICES[service]["depends_on"]
+        assert depends["db"]["condition"] == "service_healthy"
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+    assert SERVICES["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_the_database_has_a_healthcheck_and_a_volume():
+    db = SERVICES["db"]
+    assert db["image"].startswith("postgres:16")
+    assert "pg_isready" in str(db["healthcheck"]["test"])
+    volume = db["volumes"][0].split(":")[0]
+    assert volume in COMPOSE["volumes"]
+
+
+def test_the_database_url_points_at_the_db_service():
+    url = SERVICES["web"]["environment"]["DATABASE_URL"]
+    assert url.startswith("postgresql://")
+    assert "${POSTGRES_HOST:-db}" in url
+    assert "sslrootcert=/app/certs/" in url
+
+
+def test_media_and_certs_are_mounted():
+    for service in APP_SERVICES:
+        volumes = SERVICES[service]["volumes"]
+        assert "media:/app/var/media" in volumes
+        assert "./certs:/app/certs:ro" in volumes
+    assert "media" in COMPOSE["volumes"]
+    assert dockerfile("ENV") and "VAR_DIR=/app/var" in dockerfile("ENV")[0]
+
+
+def test_web_has_a_healthcheck_on_healthz():
+    assert SERVICES["web"]["healthcheck"]["test"] == ["CMD", "python", "/app/docker/healthcheck.py"]
+    assert '"/healthz"' in (ROOT / "docker" / "healthcheck.py").read_text()
+    assert dockerfile("HEALTHCHECK")
+
+
+def test_the_ports_match():
+    (exposed,) = dockerfile("EXPOSE")
+    assert "PORT=8000" in dockerfile("ENV")[0]
+    container_port = SERVICES["web"]["ports"][0].rsplit(":", 1)[1]
+    assert exposed.strip() == container_port == "8000"
+
+
+def test_the_image_runs_as_a_non_root_user():
+    users = dockerfile("USER")
+    assert users, "the Dockerfile never leaves root"
+    assert users[-1].strip() not in {"root", "0", "0:0"}
+    assert dockerfile("FROM")[0].strip() == "python:3.11-slim"
+
+
+def test_the_image_collects_static_files_with_build_time_secrets_only():
+    (collect,) = [run for run in dockerfile("RUN") if "collectstatic" in run]
+    assert "DEBUG=false" in collect
+    assert "DJANGO_SECRET_KEY=" in collect
+    assert not any("SECRET" in env for env in dockerfile("ENV")), "secrets baked into the image"
+
+
+def test_the_entrypoint_is_executable():
+    assert os.access(ROOT / "docker" / "entrypoint.sh", os.X_OK)
+    (entrypoint,) = dockerfile("ENTRYPOINT")
+    assert "/app/docker/entrypoint.sh" in entrypoint
+
+
+def test_minio_is_an_optional_s3_profile():
+    assert SERVICES["minio"]["profiles"] == ["s3"]
+    assert SERVICES["minio-init"]["profiles"] == ["s3"]
+    assert "mc mb" in str(SERVICES["minio-init"]["command"])
+    for name in APP_SERVICES:
+        assert "profiles" not in SERVICES[name]
+
+
+def test_dockerignore_keeps_local_state_out_of_the_image():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".git", ".venv", "var", ".env"} <= set(ignored)
+
+
+@pytest.mark.skipif(
+    not (shutil.which("docker-compose") or shutil.which("docker")), reason="no compose client"
+)
+def test_docker_compose_accepts_the_file(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "DJANGO_SECRET_KEY": "x" * 40,
+        "JWT_SECRET": "y" * 40,
+        "POSTGRES_PASSWORD": "z" * 20,
+    }
+    compose = ["docker-compose"] if shutil.which("docker-compose") else ["docker", "compose"]
+    result = subprocess.run(
+        [*compose, "--profile", "s3", "--profile", "emulator", "config", "-q"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if "unknown command" in result.stderr or "is not a docker command" in result.stderr:
+        pytest.skip("docker has no compose plugin here")
+    assert result.returncode == 0, result.stderr
