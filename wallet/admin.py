@@ -1,0 +1,137 @@
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import F
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from wallet import services
+from wallet.forms import CreditAdjustmentForm
+from wallet.models import EntryKind, LedgerEntry, Wallet
+from wallet.selectors import hold_status, with_resolution_kind
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Credits move only through wallet.services; the admin may look, and call services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_move_credits_permission(self, request) -> bool:
+        return request.user.has_perm("wallet.move_credits")
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ["user", "balance", "reserved", "available", "entries_link", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    ordering = ["-created_at"]
+    actions = ["adjust_credits"]
+
+    @admin.display(ordering=F("balance") - F("reserved"))
+    def available(self, wallet: Wallet) -> int:
+        return wallet.available
+
+    @admin.display(description="ledger")
+    def entries_link(self, wallet: Wallet) -> str:
+        url = reverse("admin:wallet_ledgerentry_changelist") + f"?wallet__id__exact={wallet.pk}"
+        return format_html('<a href="{}">entries</a>', url)
+
+    @admin.action(description="Grant or deduct credits", permissions=["move_credits"])
+    def adjust_credits(self, request, queryset):
+        queryset = queryset.select_related("user")
+        form = CreditAdjustmentForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._apply_adjustment(request, queryset, form.cleaned_data)
+            return None  # back to the wallet list
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Grant or deduct credits",
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/wallet/wallet/adjust_credits.html", context)
+
+    def _apply_adjustment(self, request, wallets, data: dict) -> None:
+        move = (
+            services.grant_credits
+            if data["operation"] == CreditAdjustmentForm.GRANT
+            else services.deduct_credits
+        )
+        for wallet in wallets:
+            try:
+                entry = move(
+                    user=wallet.user,
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    staff=request.user,
+                    key=f"admin:{data['request_id']}",
+                )
+            except services.InsufficientCredits as error:
+                self.message_user(request, f"{wallet.user}: {error}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{wallet.user}: {entry.get_kind_display()} of {abs(entry.amount)} credits "
+                    f"recorded as entry #{entry.pk}.",
+                    messages.SUCCESS,
+                )
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "wallet_user",
+        "kind",
+        "amount",
+        "balance_after",
+        "reserved_after",
+        "status",
+        "created_by",
+        "note",
+    ]
+    list_filter = ["kind"]
+    list_select_related = ["wallet__user", "created_by"]
+    search_fields = ["wallet__user__email", "=key"]
+    show_full_result_count = False
+    actions = ["release_holds"]
+
+    def get_queryset(self, request):
+        return with_resolution_kind(super().get_queryset(request))
+
+    @admin.display(description="user", ordering="wallet__user__email")
+    def wallet_user(self, entry: LedgerEntry) -> str:
+        return entry.wallet.user.email
+
+    @admin.display(description="hold status")
+    def status(self, entry: LedgerEntry) -> str:
+        return hold_status(entry) or ""
+
+    @admin.action(description="Release selected pending holds", permissions=["move_credits"])
+    def release_holds(self, request, queryset):
+        holds = [entry for entry in queryset if hold_status(entry) == "pending"]
+        released = 0
+        for hold in holds:
+            resolution = services.release_hold(
+                hold_id=hold.pk,
+                note=f"Released from the admin by {request.user}",
+                staff=request.user,
+            )
+            # A job may have settled the hold meanwhile; then that resolution stands.
+            released += resolution.kind == EntryKind.RELEASE
+        self.message_user(request, f"Released {released} hold(s).", messages.SUCCESS)
+        if skipped := len(queryset) - released:
+            self.message_user(
+                request, f"Left {skipped} entries that are not pending holds.", messages.WARNING
+            )

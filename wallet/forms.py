@@ -1,0 +1,20 @@
+import uuid
+
+from django import forms
+
+
+class CreditAdjustmentForm(forms.Form):
+    GRANT = "grant"
+    DEDUCT = "deduct"
+
+    operation = forms.ChoiceField(
+        choices=[(GRANT, "Grant credits"), (DEDUCT, "Deduct credits")], widget=forms.RadioSelect
+    )
+    amount = forms.IntegerField(min_value=1, max_value=10_000_000)
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Recorded on the ledger entry with your name; the user sees it too.",
+    )
+    # Drawn once when the form is shown: submitting it twice moves the credits once.
+    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)

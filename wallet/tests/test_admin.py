@@ -1,0 +1,134 @@
+import uuid
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from wallet.models import EntryKind, LedgerEntry, Wallet
+from wallet.services import HoldRequest, reserve_credits
+from wallet.tests.helpers import entries_of, person, wallet_of
+
+pytestmark = pytest.mark.django_db
+
+WALLETS = "/admin/wallet/wallet/"
+ENTRIES = "/admin/wallet/ledgerentry/"
+
+
+@pytest.fixture
+def sam(client):
+    sam = person("sam", is_staff=True, is_superuser=True)
+    client.force_login(sam)
+    return sam
+
+
+def adjust(client, wallet: Wallet, **form):
+    data = {
+        "action": "adjust_credits",
+        "_selected_action": [wallet.pk],
+        "apply": "yes",
+        "operation": "grant",
+        "amount": 25,
+        "reason": "Sorry for the outage",
+        "request_id": str(uuid.uuid4()),
+        **form,
+    }
+    return client.post(WALLETS, data)
+
+
+def test_it_lists_wallets_searchable_by_email(client, sam):
+    person("alice", available=100)
+    person("bob")
+    response = client.get(WALLETS, {"q": "alice@"})
+    assert response.status_code == 200
+    assert b"alice@example.com" in response.content
+    assert b"bob@example.com" not in response.content
+
+
+def test_it_shows_the_grant_form(client, sam):
+    alice = person("alice")
+    response = client.post(
+        WALLETS, {"action": "adjust_credits", "_selected_action": [wallet_of(alice).pk]}
+    )
+    assert response.status_code == 200
+    assert b"Grant or deduct credits" in response.content
+    assert b'name="reason"' in response.content
+
+
+def test_it_grants_credits_recording_the_staff_member_and_reason(client, sam):
+    alice = person("alice", available=100)
+    response = adjust(client, wallet_of(alice))
+    assert response.status_code == 302
+    [grant] = entries_of(alice, EntryKind.GRANT)[-1:]
+    assert (grant.amount, grant.note, grant.created_by) == (25, "Sorry for the outage", sam)
+    assert wallet_of(alice).available == 125
+
+
+def test_it_deducts_credits(client, sam):
+    alice = person("alice", available=100)
+    adjust(client, wallet_of(alice), operation="deduct", amount=30)
+    assert wallet_of(alice).available == 70
+    assert entries_of(alice)[-1].created_by == sam
+
+
+def test_it_moves_credits_once_when_the_form_is_sent_twice(client, sam):
+    alice = person("alice", available=100)
+    request_id = str(uuid.uuid4())
+    adjust(client, wallet_of(alice), request_id=request_id)
+    adjust(client, wallet_of(alice), request_id=request_id)
+    assert wallet_of(alice).available == 125
+
+
+def test_it_requires_a_reason(client, sam):
+    alice = person("alice", available=100)
+    response = adjust(client, wallet_of(alice), reason="   ")
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    assert wallet_of(alice).available == 100
+
+
+def test_it_refuses_a_deduction_below_zero(client, sam):
+    alice = person("alice", available=10)
+    response = adjust(client, wallet_of(alice), operation="deduct", amount=30)
+    assert response.status_code == 302
+    assert wallet_of(alice).available == 10
+
+
+def test_it_hides_credit_moves_from_staff_without_the_permission(client):
+    viewer = person("viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_wallet"))
+    client.force_login(viewer)
+    alice = person("alice", available=100)
+    response = client.get(WALLETS)
+    assert b"adjust_credits" not in response.content
+    adjust(client, wallet_of(alice))
+    assert wallet_of(alice).available == 100
+
+
+def test_it_shows_entries_read_only(client, sam):
+    alice = person("alice")
+    [welcome] = entries_of(alice)
+    assert client.get(ENTRIES, {"kind__exact": "welcome"}).status_code == 200
+    assert client.get(f"{ENTRIES}{welcome.pk}/change/").status_code == 200
+    assert client.post(f"{ENTRIES}{welcome.pk}/change/", {"note": "x"}).status_code == 403
+    assert client.post(f"{ENTRIES}{welcome.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get(f"{ENTRIES}add/").status_code == 403
+    assert LedgerEntry.objects.get(pk=welcome.pk).note == welcome.note
+
+
+def test_it_lists_entries_in_a_fixed_number_of_queries(client, sam, django_assert_max_num_queries):
+    alice = person("alice", available=100)
+    reserve_credits(user=alice, holds=[HoldRequest(amount=1, key=f"v:{n}") for n in range(20)])
+    with django_assert_max_num_queries(8):
+        assert client.get(ENTRIES).status_code == 200
+
+
+def test_it_releases_a_pending_hold(client, sam):
+    alice = person("alice", available=100)
+    [hold] = reserve_credits(user=alice, holds=[HoldRequest(amount=40, key="video:1")])
+    [welcome] = entries_of(alice, EntryKind.WELCOME)
+    response = client.post(
+        ENTRIES, {"action": "release_holds", "_selected_action": [hold.pk, welcome.pk]}
+    )
+    assert response.status_code == 302
+    [release] = entries_of(alice, EntryKind.RELEASE)
+    assert (release.hold, release.created_by) == (hold, sam)
+    assert wallet_of(alice).available == 100

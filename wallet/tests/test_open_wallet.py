@@ -1,0 +1,54 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from accounts.services import register_user
+from wallet.models import EntryKind
+from wallet.services import open_wallet
+from wallet.tests.helpers import entries_of, wallet_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_opens_a_wallet_with_welcome_credits_at_registration(settings):
+    settings.WELCOME_CREDITS = 150
+    alice = register_user(email="alice@example.com", password="correct horse 42")
+    wallet = wallet_of(alice)
+    assert (wallet.balance, wallet.reserved, wallet.available) == (150, 0, 150)
+    [welcome] = entries_of(alice)
+    assert (welcome.kind, welcome.amount, welcome.balance_after, welcome.key) == (
+        EntryKind.WELCOME,
+        150,
+        150,
+        "welcome",
+    )
+
+
+def test_it_grants_welcome_credits_only_once(settings):
+    settings.WELCOME_CREDITS = 200
+    alice = User.objects.create_user(email="alice@example.com", password="correct horse 42")
+    assert open_wallet(user=alice) == open_wallet(user=alice) == wallet_of(alice)
+    assert wallet_of(alice).balance == 200
+    assert len(entries_of(alice, EntryKind.WELCOME)) == 1
+
+
+def test_it_writes_no_entry_when_welcome_credits_are_zero(settings):
+    settings.WELCOME_CREDITS = 0
+    alice = User.objects.create_user(email="alice@example.com", password="correct horse 42")
+    assert wallet_of(alice).balance == 0
+    assert entries_of(alice) == []
+
+
+def test_it_opens_a_wallet_for_createsuperuser(settings):
+    settings.WELCOME_CREDITS = 200
+    call_command("createsuperuser", email="root@example.com", interactive=False, verbosity=0)
+    assert wallet_of(User.objects.get(email="root@example.com")).balance == 200
+
+
+def test_it_opens_a_wallet_late_for_a_user_saved_without_the_manager(settings):
+    from wallet.services import grant_credits
+
+    settings.WELCOME_CREDITS = 200
+    bob = User.objects.create(email="bob@example.com")
+    grant_credits(user=bob, amount=5, reason="goodwill")
+    assert wallet_of(bob).balance == 205
