@@ -1,0 +1,250 @@
+"""The OpenAI Videos API (Sora 2) over httpx: OpenAI, Azure OpenAI v1 and compatible gateways.
+
+Retries follow the official SDK: 408/409/429/5xx and connection errors, exponential
+backoff with jitter, `retry-after-ms` / `retry-after` / `x-should-retry` honoured.
+A create is not idempotent, so a read timeout on it is reported as outcome unknown
+rather than retried (a retry could order, and pay for, a second video).
+"""
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import httpx
+
+from videos.provider.base import (
+    ProviderNotFound,
+    ProviderOutcomeUnknown,
+    ProviderRejected,
+    ProviderUnavailable,
+    ProviderVideo,
+)
+
+logger = logging.getLogger("videos.provider")
+
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+MAX_RETRY_AFTER = 60.0
+CHUNK_SIZE = 256 * 1024
+# Failures before any byte reached the server: always safe to send again.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _timestamp(value) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=UTC) if isinstance(value, int | float) else None
+
+
+def _seconds_until(http_date: str) -> float | None:
+    try:
+        moment = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - datetime.now(UTC)).total_seconds()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the server asked us to wait, or None when absent, unreadable or too long."""
+    delay = None
+    if milliseconds := response.headers.get("retry-after-ms"):
+        try:
+            delay = float(milliseconds) / 1000
+        except ValueError:
+            delay = None
+    if delay is None and (header := response.headers.get("retry-after")):
+        try:
+            delay = float(header)
+        except ValueError:
+            delay = _seconds_until(header)
+    if delay is None or not 0 < delay <= MAX_RETRY_AFTER:
+        return None
+    return delay
+
+
+def _should_retry(response: httpx.Response) -> bool:
+    forced = response.headers.get("x-should-retry", "").lower()
+    if forced in ("true", "false"):
+        return forced == "true"
+    return response.status_code in RETRYABLE_STATUSES or response.status_code >= 500
+
+
+def _error_fields(response: httpx.Response) -> tuple[str, str | None, str | None]:
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    if not isinstance(error, dict):
+        error = {}
+    message = error.get("message") or f"HTTP {response.status_code} from the video provider"
+    return str(message), error.get("code"), error.get("param")
+
+
+class OpenAIVideoProvider:
+    """A `VideoProvider` for the OpenAI Videos API; one instance is shared per process."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        auth_style: str = "bearer",
+        connect_timeout: float = 5.0,
+        read_timeout: float = 60.0,
+        max_retries: int = 3,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 8.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        if auth_style not in ("bearer", "api-key"):
+            raise ValueError(f"auth_style must be 'bearer' or 'api-key', not {auth_style!r}")
+        auth = (
+            {"authorization": f"Bearer {api_key}"}
+            if auth_style == "bearer"
+            else {"api-key": api_key}
+        )
+        self.max_retries = max_retries
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self._sleep = sleep
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            headers={**auth, "user-agent": "StoryCraft"},
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    # The interface
+    def create(self, prompt: str, model: str, seconds: int, size: str) -> ProviderVideo:
+        fields = {"prompt": prompt, "model": model, "seconds": str(seconds), "size": size}
+        # (None, value) parts make httpx send multipart/form-data without any file.
+        parts = {name: (None, value) for name, value in fields.items()}
+        response = self._send("POST", "videos", idempotent=False, files=parts)
+        return self._video(response, outcome_unknown_if_garbled=True)
+
+    def retrieve(self, provider_id: str) -> ProviderVideo:
+        return self._video(self._send("GET", f"videos/{provider_id}", idempotent=True))
+
+    @contextmanager
+    def stream_content(self, provider_id: str, variant: str = "video") -> Iterator[Iterator[bytes]]:
+        """Yields an iterator of byte chunks; the connection is released on exit."""
+        path = f"videos/{provider_id}/content"
+        with self._attempts(
+            "GET", path, idempotent=True, stream=True, params={"variant": variant}
+        ) as response:
+            yield self._chunks(response)
+
+    def delete(self, provider_id: str) -> None:
+        self._send("DELETE", f"videos/{provider_id}", idempotent=True)
+
+    # Plumbing
+    def _chunks(self, response: httpx.Response) -> Iterator[bytes]:
+        try:
+            yield from response.iter_bytes(CHUNK_SIZE)
+        except httpx.TransportError as error:
+            raise ProviderUnavailable(
+                f"download interrupted: {error!r}", request_id=response.headers.get("x-request-id")
+            ) from error
+
+    def _send(self, method: str, path: str, *, idempotent: bool, **kwargs) -> httpx.Response:
+        with self._attempts(
+            method, path, idempotent=idempotent, stream=False, **kwargs
+        ) as response:
+            return response
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(self.backoff_initial * 2**attempt, self.backoff_max)
+        return delay * (1 - 0.25 * random.random())
+
+    @contextmanager
+    def _attempts(self, method: str, path: str, *, idempotent: bool, stream: bool, **kwargs):
+        """The first successful response (streamed or read), after retries; else a typed error."""
+        for attempt in range(self.max_retries + 1):
+            last = attempt == self.max_retries
+            request = self._client.build_request(method, path, **kwargs)
+            try:
+                response = self._client.send(request, stream=stream)
+            except httpx.TransportError as error:
+                sent = not isinstance(error, _NOT_SENT)
+                if sent and not idempotent:
+                    logger.warning("provider %s %s: no answer (%r)", method, path, error)
+                    raise ProviderOutcomeUnknown(
+                        f"{method} {path}: sent, but no answer came ({error!r})"
+                    ) from error
+                if last:
+                    raise ProviderUnavailable(f"{method} {path}: {error!r}") from error
+                delay = self._backoff(attempt)
+                logger.info("provider %s %s: %r, retrying in %.2fs", method, path, error, delay)
+                self._sleep(delay)
+                continue
+            request_id = response.headers.get("x-request-id")
+            if response.is_success:
+                logger.debug(
+                    "provider %s %s: %s (%s)", method, path, response.status_code, request_id
+                )
+                try:
+                    yield response
+                finally:
+                    response.close()
+                return
+            if stream:
+                response.read()
+            response.close()
+            status = response.status_code
+            message, code, param = _error_fields(response)
+            retry = _should_retry(response)
+            logger.warning(
+                "provider %s %s: %s %s (request %s, attempt %s)",
+                method,
+                path,
+                status,
+                code or message,
+                request_id,
+                attempt + 1,
+            )
+            if retry and not last:
+                self._sleep(_retry_after(response) or self._backoff(attempt))
+                continue
+            if retry or status >= 500:
+                raise ProviderUnavailable(message, status_code=status, request_id=request_id)
+            error_class = ProviderNotFound if status == 404 else ProviderRejected
+            raise error_class(
+                message, status_code=status, code=code, param=param, request_id=request_id
+            )
+
+    def _video(
+        self, response: httpx.Response, *, outcome_unknown_if_garbled: bool = False
+    ) -> ProviderVideo:
+        request_id = response.headers.get("x-request-id")
+        try:
+            body = response.json()
+            error = body.get("error") or {}
+            poll_after = response.headers.get("openai-poll-after-ms")
+            return ProviderVideo(
+                id=body["id"],
+                status=body["status"],
+                progress=int(body.get("progress") or 0),
+                model=body.get("model", ""),
+                seconds=int(body.get("seconds") or 0),
+                size=body.get("size", ""),
+                created_at=_timestamp(body.get("created_at")),
+                completed_at=_timestamp(body.get("completed_at")),
+                expires_at=_timestamp(body.get("expires_at")),
+                error_code=error.get("code"),
+                error_message=error.get("message"),
+                poll_after_seconds=float(poll_after) / 1000 if poll_after else None,
+                request_id=request_id,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            error_class = (
+                ProviderOutcomeUnknown if outcome_unknown_if_garbled else ProviderUnavailable
+            )
+            raise error_class(
+                f"unreadable answer from the video provider: {error!r}", request_id=request_id
+            ) from error
