@@ -1,0 +1,184 @@
+"""POST /webhooks/openai: Standard Webhooks signatures, freshness and deduplication."""
+
+import base64
+import json
+import time
+import uuid
+from datetime import datetime
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from videos import events
+from videos.models import WebhookDelivery
+
+SECRET = "whsec_" + base64.b64encode(b"storycraft-webhook-test-secret!!").decode()
+OTHER_SECRET = "whsec_" + base64.b64encode(b"somebody-else-entirely-secret!!!").decode()
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def configured(settings):
+    settings.OPENAI_WEBHOOK_SECRET = SECRET
+
+
+@pytest.fixture
+def handled(monkeypatch):
+    calls = []
+    monkeypatch.setattr(events, "handle_video_event", lambda *args: calls.append(args))
+    return calls
+
+
+def signed(event: dict, *, secret=SECRET, webhook_id=None, timestamp=None) -> tuple[bytes, dict]:
+    body = json.dumps(event).encode()
+    webhook_id = webhook_id or f"wh_{uuid.uuid4().hex}"
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signature = Webhook(secret).sign(webhook_id, datetime.fromtimestamp(timestamp), body.decode())
+    headers = {
+        "HTTP_WEBHOOK_ID": webhook_id,
+        "HTTP_WEBHOOK_TIMESTAMP": str(timestamp),
+        "HTTP_WEBHOOK_SIGNATURE": signature,
+    }
+    return body, headers
+
+
+def completed(video_id="video_abc") -> dict:
+    return {
+        "id": f"evt_{uuid.uuid4().hex}",
+        "object": "event",
+        "created_at": int(time.time()),
+        "type": "video.completed",
+        "data": {"id": video_id},
+    }
+
+
+def post(client, body, headers):
+    return client.post("/webhooks/openai", body, content_type="application/json", **headers)
+
+
+def test_it_accepts_a_valid_delivery(client, handled, django_capture_on_commit_callbacks):
+    body, headers = signed(completed("video_123"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, body, headers)
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.event_type, delivery.provider_video_id) == ("video.completed", "video_123")
+    assert delivery.webhook_id == headers["HTTP_WEBHOOK_ID"]
+    assert handled == [("video_123", "video.completed")]
+
+
+def test_it_answers_on_the_path_with_a_trailing_slash(client, handled):
+    body, headers = signed(completed())
+    assert client.post("/webhooks/openai/", body, "application/json", **headers).status_code == 200
+
+
+def test_it_hands_on_a_failed_video(client, handled, django_capture_on_commit_callbacks):
+    event = {**completed("video_9"), "type": "video.failed"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, *signed(event)).status_code == 200
+    assert handled == [("video_9", "video.failed")]
+
+
+def test_it_records_but_does_not_hand_on_other_events(
+    client, handled, django_capture_on_commit_callbacks
+):
+    event = {**completed(), "type": "batch.completed"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, *signed(event)).status_code == 200
+    assert WebhookDelivery.objects.count() == 1
+    assert handled == []
+
+
+def test_it_accepts_one_good_signature_among_several(client, handled):
+    body, headers = signed(completed())
+    _, wrong = signed(json.loads(body), secret=OTHER_SECRET, webhook_id=headers["HTTP_WEBHOOK_ID"])
+    headers["HTTP_WEBHOOK_SIGNATURE"] = (
+        f"{wrong['HTTP_WEBHOOK_SIGNATURE']} {headers['HTTP_WEBHOOK_SIGNATURE']}"
+    )
+    assert post(client, body, headers).status_code == 200
+
+
+def test_it_refuses_a_wrong_secret(client, handled):
+    response = post(client, *signed(completed(), secret=OTHER_SECRET))
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_signature"
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_it_refuses_a_stale_timestamp(client, handled):
+    response = post(client, *signed(completed(), timestamp=int(time.time()) - 301))
+    assert response.status_code == 400
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_it_refuses_a_timestamp_from_the_future(client, handled):
+    assert post(client, *signed(completed(), timestamp=int(time.time()) + 301)).status_code == 400
+
+
+def test_it_refuses_a_tampered_body(client, handled):
+    body, headers = signed(completed("video_1"))
+    assert post(client, body.replace(b"video_1", b"video_2"), headers).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["HTTP_WEBHOOK_SIGNATURE", "HTTP_WEBHOOK_TIMESTAMP", "HTTP_WEBHOOK_ID"],
+)
+def test_it_refuses_a_missing_header(client, handled, header):
+    body, headers = signed(completed())
+    del headers[header]
+    response = post(client, body, headers)
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail", "code"}
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("HTTP_WEBHOOK_SIGNATURE", "garbage"),
+        ("HTTP_WEBHOOK_SIGNATURE", "v1,not-base64!!"),
+        ("HTTP_WEBHOOK_TIMESTAMP", "yesterday"),
+    ],
+)
+def test_it_refuses_a_malformed_header(client, handled, header, value):
+    body, headers = signed(completed())
+    headers[header] = value
+    assert post(client, body, headers).status_code == 400
+
+
+def test_it_refuses_a_signed_body_that_is_not_json(client, handled):
+    webhook_id, timestamp = "wh_x", int(time.time())
+    signature = Webhook(SECRET).sign(webhook_id, datetime.fromtimestamp(timestamp), "not json")
+    headers = {
+        "HTTP_WEBHOOK_ID": webhook_id,
+        "HTTP_WEBHOOK_TIMESTAMP": str(timestamp),
+        "HTTP_WEBHOOK_SIGNATURE": signature,
+    }
+    assert post(client, b"not json", headers).status_code == 400
+
+
+def test_a_replayed_id_is_acknowledged_and_ignored(
+    client, handled, django_capture_on_commit_callbacks
+):
+    body, headers = signed(completed("video_5"))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(client, body, headers)
+        again = post(client, body, headers)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["code"] == "duplicate"
+    assert WebhookDelivery.objects.count() == 1
+    assert handled == [("video_5", "video.completed")]
+
+
+@pytest.mark.parametrize("secret", ["", "whsec_"])
+def test_it_refuses_everything_without_a_secret(client, handled, settings, secret):
+    body, headers = signed(completed())
+    settings.OPENAI_WEBHOOK_SECRET = secret
+    response = post(client, body, headers)
+    assert response.status_code == 400
+    assert response.json()["code"] == "webhook_not_configured"
+
+
+def test_it_only_takes_post(client):
+    assert client.get("/webhooks/openai").status_code == 405
