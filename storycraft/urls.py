@@ -8,6 +8,7 @@ from storycraft.routing import route
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("auth/", include("accounts.urls")),
+    path("webhooks/", include("videos.webhook_urls")),
     path("wallet", include("wallet.urls")),
     *route("healthz", healthz, "healthz"),
     *route("readyz", readyz, "readyz"),
