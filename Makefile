@@ -24,7 +24,7 @@ migrate: venv .env
 	$(PY) manage.py migrate --noinput
 
 run: venv .env migrate
-	$(VENV)/bin/honcho start -f Procfile
+	$(PY) scripts/run.py
 
 superuser: venv .env migrate
 	$(PY) manage.py createsuperuser

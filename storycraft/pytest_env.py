@@ -44,6 +44,7 @@ def _choose_database_url() -> str:
 
 
 def _prepare_environment() -> None:
+    os.environ["STORYCRAFT_DOTENV"] = os.devnull  # a developer's .env must not leak into tests
     os.environ["DATABASE_URL"] = _choose_database_url()
     # Real-looking secrets: settings refuse development secrets with DEBUG off.
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(48))

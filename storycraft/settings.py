@@ -11,7 +11,8 @@ from storycraft.database import database_from_url
 from storycraft.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-load_dotenv(BASE_DIR / ".env", override=False)
+# The environment wins over .env; tests point STORYCRAFT_DOTENV at /dev/null.
+load_dotenv(env_str("STORYCRAFT_DOTENV") or BASE_DIR / ".env", override=False)
 
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
 DEBUG = env_bool("DEBUG", False)
@@ -34,7 +35,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 FRONTEND_ORIGINS = env_list("FRONTEND_ORIGINS", "http://localhost:3000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "storycraft.admin.StoryCraftAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
