@@ -49,7 +49,7 @@ def main() -> None:
     )
     processes = ["web", "worker"] + (["emulator"] if emulated else [])
     honcho = str(ROOT / ".venv" / "bin" / "honcho")
-    os.execv(honcho, [honcho, "--no-colour", "start", "-f", str(ROOT / "Procfile"), *processes])
+    os.execv(honcho, [honcho, "--no-colour", "start", "-f", str(ROOT / "Procfile"), *processes])  # noqa: S606
 
 
 if __name__ == "__main__":
