@@ -49,7 +49,9 @@ def main() -> None:
     )
     processes = ["web", "worker"] + (["emulator"] if emulated else [])
     honcho = str(ROOT / ".venv" / "bin" / "honcho")
-    os.execv(honcho, [honcho, "--no-colour", "start", "-f", str(ROOT / "Procfile"), *processes])  # noqa: S606
+    args = [honcho, "--no-colour", "start", "-f", str(ROOT / "Procfile"), *processes]
+    # honcho takes this process's place, so Ctrl-C reaches it and it stops every child.
+    os.execv(honcho, args)  # noqa: S606
 
 
 if __name__ == "__main__":
