@@ -1,28 +1,157 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from accounts.models import User
+from videos.models import VideoJob
+from wallet import services as wallet_services
+from wallet.forms import CreditAdjustmentForm
+from wallet.selectors import entries_of, hold_status, wallet_totals
 from wallet.services import open_wallet
+
+RECENT_ENTRIES = 20
+RECENT_JOBS = 10
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """A user's page is where support starts: their wallet, ledger and videos in one place."""
+
     ordering = ["-date_joined"]
-    list_display = ["email", "is_staff", "is_active", "date_joined", "last_login"]
+    list_display = ["email", "available_credits", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email"]
-    readonly_fields = ["date_joined", "last_login"]
+    readonly_fields = ["date_joined", "last_login", "wallet_panel", "entries_panel", "jobs_panel"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
+        ("Wallet", {"fields": ["wallet_panel", "entries_panel"]}),
+        ("Videos", {"fields": ["jobs_panel"]}),
         (
             "Permissions",
-            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+            {
+                "classes": ["collapse"],
+                "fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
+            },
         ),
         ("Dates", {"fields": ["date_joined", "last_login"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
+
+    def get_queryset(self, request):
+        # One LEFT JOIN on the wallet: the changelist's credits column costs no extra query.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                available=F("wallet__balance") - F("wallet__reserved"), wallet_pk=F("wallet__id")
+            )
+        )
+
+    @admin.display(description="available credits", ordering="available")
+    def available_credits(self, user: User):
+        return user.available
+
+    @admin.display(description="wallet")
+    def wallet_panel(self, user: User) -> str:
+        return render_to_string(
+            "admin/accounts/user/wallet_panel.html",
+            {
+                "totals": wallet_totals(user=user),
+                "credits_url": reverse("admin:accounts_user_credits", args=[user.pk]),
+            },
+        )
+
+    @admin.display(description=f"last {RECENT_ENTRIES} ledger entries")
+    def entries_panel(self, user: User) -> str:
+        entries = entries_of(user=user).select_related("created_by")[:RECENT_ENTRIES]
+        return render_to_string(
+            "admin/accounts/user/entries_panel.html",
+            {
+                "entries": [(entry, hold_status(entry)) for entry in entries],
+                "all_url": reverse("admin:wallet_ledgerentry_changelist")
+                + f"?wallet__id__exact={user.wallet_pk}",
+            },
+        )
+
+    @admin.display(description=f"last {RECENT_JOBS} video jobs")
+    def jobs_panel(self, user: User) -> str:
+        jobs = VideoJob.objects.filter(owner=user).order_by("-created_at", "-id")
+        return render_to_string(
+            "admin/accounts/user/jobs_panel.html",
+            {
+                "jobs": jobs[:RECENT_JOBS],
+                "all_url": reverse("admin:videos_videojob_changelist")
+                + f"?owner__id__exact={user.pk}",
+            },
+        )
+
+    def get_urls(self):
+        credits = path(
+            "<path:object_id>/credits/",
+            self.admin_site.admin_view(self.credits_view),
+            name="accounts_user_credits",
+        )
+        return [credits, *super().get_urls()]
+
+    def credits_view(self, request, object_id):
+        """Grant or deduct credits; the reason and the staff member go on the ledger."""
+        user = self.get_object(request, object_id)
+        if user is None:
+            raise Http404("No such user.")
+        if not request.user.has_perm("wallet.move_credits"):
+            raise PermissionDenied
+        form = CreditAdjustmentForm(request.POST or None, initial={"operation": "grant"})
+        moved = form.is_valid() and self._adjust_credits(request, user, form.cleaned_data)
+        if moved:
+            return redirect("admin:accounts_user_change", user.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Grant or deduct credits",
+            "subtitle": user.email,
+            "opts": self.opts,
+            "original": user,
+            "form": form,
+            "totals": wallet_totals(user=user),
+        }
+        return TemplateResponse(request, "admin/accounts/user/credits.html", context)
+
+    def _adjust_credits(self, request, user: User, data: dict) -> bool:
+        move = (
+            wallet_services.grant_credits
+            if data["operation"] == CreditAdjustmentForm.GRANT
+            else wallet_services.deduct_credits
+        )
+        try:
+            entry = move(
+                user=user,
+                amount=data["amount"],
+                reason=data["reason"],
+                staff=request.user,
+                # The form's request id: a double submit records one movement.
+                key=f"admin:{data['request_id']}",
+            )
+        except wallet_services.InsufficientCredits as error:
+            self.message_user(request, f"Nothing changed: {error}", messages.ERROR)
+            return False
+        self.message_user(
+            request,
+            f"{entry.get_kind_display().capitalize()} of {abs(entry.amount)} credits recorded "
+            f"as ledger entry #{entry.pk}.",
+            messages.SUCCESS,
+        )
+        return True
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_move_credits"] = request.user.has_perm("wallet.move_credits")
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

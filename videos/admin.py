@@ -1,11 +1,24 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from videos.models import ACTIVE_STATUSES, Batch, JobStatus, VideoJob, WebhookDelivery
+from videos.models import (
+    ACTIVE_STATUSES,
+    Batch,
+    ChargeStatus,
+    JobStatus,
+    VideoJob,
+    WebhookDelivery,
+)
 from videos.services import lifecycle
 from videos.services.polling import refresh_job
 
@@ -26,14 +39,25 @@ class AttentionFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "stuck":
-            return queryset.filter(status__in=ACTIVE_STATUSES, created_at__lt=now - STUCK_AFTER)
-        if self.value() == "failed_today":
-            return queryset.filter(status=JobStatus.FAILED, updated_at__gte=now - timedelta(days=1))
-        if self.value() == "unsettled":
-            return queryset.filter(charge_status="pending")
-        return queryset
+        condition = attention_conditions(timezone.now()).get(self.value())
+        return queryset if condition is None else queryset.filter(condition)
+
+
+def attention_conditions(now) -> dict[str, Q]:
+    return {
+        "stuck": Q(status__in=ACTIVE_STATUSES, created_at__lt=now - STUCK_AFTER),
+        "failed_today": Q(status=JobStatus.FAILED, updated_at__gte=now - timedelta(days=1)),
+        "unsettled": Q(charge_status=ChargeStatus.PENDING),
+    }
+
+
+def attention_counts() -> dict[str, int]:
+    """The AttentionFilter's counts and the credits still held, in one query."""
+    conditions = attention_conditions(timezone.now())
+    return VideoJob.objects.filter(Q(*conditions.values(), _connector=Q.OR)).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in conditions.items()},
+        held_credits=Sum("cost", filter=conditions["unsettled"], default=0),
+    )
 
 
 @admin.register(VideoJob)
@@ -122,15 +146,10 @@ class VideoJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Fail and refund (for stuck jobs)")
     def fail_and_refund(self, request, queryset):
-        refunded = 0
-        for job in queryset.filter(status__in=ACTIVE_STATUSES):
-            job = lifecycle.fail_job(
-                job_id=job.id,
-                code="cancelled_by_support",
-                message=f"Failed and refunded by {request.user.email}.",
-                staff=request.user,
-            )
-            refunded += job.charge_status == "refunded"
+        refunded = sum(
+            self._fail_and_refund(request, job_id)
+            for job_id in queryset.filter(status__in=ACTIVE_STATUSES).values_list("pk", flat=True)
+        )
         skipped = queryset.count() - refunded
         self.message_user(
             request,
@@ -138,6 +157,48 @@ class VideoJobAdmin(admin.ModelAdmin):
             f"{skipped} already finished, left as they were.",
             messages.SUCCESS if refunded else messages.WARNING,
         )
+
+    def get_urls(self):
+        refund = path(
+            "<path:object_id>/fail-and-refund/",
+            self.admin_site.admin_view(self.fail_and_refund_view),
+            name="videos_videojob_fail_and_refund",
+        )
+        return [refund, *super().get_urls()]
+
+    def fail_and_refund_view(self, request, object_id):
+        """One job's "Fail and refund" button: a confirmation page, then the action."""
+        job = self.get_object(request, object_id)
+        if job is None:
+            raise Http404("No such video job.")
+        if not self.has_change_permission(request, job):
+            raise PermissionDenied
+        if request.method == "POST":
+            if job.is_active and self._fail_and_refund(request, job.pk):
+                self.message_user(
+                    request, f"Job {job.pk} failed; {job.cost} credits refunded.", messages.SUCCESS
+                )
+            else:
+                message = f"Job {job.pk} had already finished; nothing changed."
+                self.message_user(request, message, messages.WARNING)
+            return redirect("admin:videos_videojob_change", job.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Fail and refund this job?",
+            "subtitle": str(job),
+            "opts": self.model._meta,
+            "original": job,
+        }
+        return TemplateResponse(request, "admin/videos/videojob/fail_and_refund.html", context)
+
+    def _fail_and_refund(self, request, job_id) -> bool:
+        job = lifecycle.fail_job(
+            job_id=job_id,
+            code="cancelled_by_support",
+            message=f"Failed and refunded by {request.user.email}.",
+            staff=request.user,
+        )
+        return job.charge_status == ChargeStatus.REFUNDED
 
 
 class VideoJobInline(admin.TabularInline):

@@ -1,0 +1,56 @@
+import pytest
+from django.utils import timezone
+from django_q.models import Failure
+
+from tests.admin_support import staff, unfinished_job
+from videos.services.lifecycle import fail_job
+from videos.tests.helpers import person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_index_counts_jobs_needing_attention(client):
+    client.force_login(staff())
+    alice = person("alice", credits=1000)
+    unfinished_job(alice, minutes_ago=30)
+    unfinished_job(alice, minutes_ago=20)
+    unfinished_job(alice, minutes_ago=1)
+    fail_job(job_id=unfinished_job(alice, cost=40).pk, code="boom", message="it broke")
+    response = client.get("/admin/")
+    counts = {row["label"]: row["count"] for row in response.context["dashboard"]["jobs"]}
+    assert counts == {
+        "Stuck jobs": 2,
+        "Failed in the last 24 hours": 1,
+        "Credits still held": 3,
+    }
+    page = response.content.decode()
+    assert "/admin/videos/videojob/?attention=stuck" in page
+    assert "240 credits reserved for unfinished jobs" in page
+
+
+def test_the_index_links_to_django_q2_task_pages_and_counts_failures(client):
+    client.force_login(staff())
+    now = timezone.now()
+    Failure.objects.create(
+        id="a" * 32, name="t", func="videos.tasks.sweep", started=now, stopped=now, success=False
+    )
+    response = client.get("/admin/")
+    counts = {row["label"]: row["count"] for row in response.context["dashboard"]["tasks"]}
+    assert counts["Failed tasks"] == 1
+    page = response.content.decode()
+    for path in ["failure", "success", "schedule", "ormq"]:
+        assert f'href="/admin/django_q/{path}/"' in page
+
+
+def test_the_dashboard_costs_three_queries(client, django_assert_num_queries):
+    from storycraft.admin import support_dashboard
+
+    with django_assert_num_queries(3):
+        support_dashboard()
+
+
+def test_the_admin_carries_storycraft_branding(client):
+    client.force_login(staff())
+    page = client.get("/admin/").content.decode()
+    assert "StoryCraft back office" in page
+    assert "<title>Support dashboard | StoryCraft</title>" in page
