@@ -21,6 +21,8 @@ from django.core.management import call_command  # noqa: E402
 
 def main() -> None:
     port = os.environ.get("PORT", "8000")
+    # honcho hands each process its own PORT (web 8000, worker 8100, ...): name ours apart.
+    os.environ["WEB_PORT"] = port
     emulated = not settings.OPENAI_API_KEY
     call_command("ensure_superuser")
     base = f"http://127.0.0.1:{port}"

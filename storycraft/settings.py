@@ -251,6 +251,9 @@ OPENAI_BASE_URL = env_str("OPENAI_BASE_URL") or (
 )
 OPENAI_AUTH_STYLE = env_str("OPENAI_AUTH_STYLE", "bearer").lower()  # bearer | api-key (Azure)
 OPENAI_WEBHOOK_SECRET = env_str("OPENAI_WEBHOOK_SECRET")
+OPENAI_CONNECT_TIMEOUT = float(env_int("OPENAI_CONNECT_TIMEOUT", 5, minimum=1))
+OPENAI_READ_TIMEOUT = float(env_int("OPENAI_READ_TIMEOUT", 60, minimum=1))
+OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 3, minimum=0)
 
 # django-q2. Every task is idempotent: it may be delivered again after `retry` seconds.
 Q_CLUSTER = {

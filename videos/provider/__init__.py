@@ -47,9 +47,9 @@ def build_provider(**overrides) -> OpenAIVideoProvider:
         "base_url": settings.OPENAI_BASE_URL,
         "api_key": settings.OPENAI_API_KEY or EMULATOR_API_KEY,
         "auth_style": settings.OPENAI_AUTH_STYLE,
-        "connect_timeout": getattr(settings, "OPENAI_CONNECT_TIMEOUT", 5.0),
-        "read_timeout": getattr(settings, "OPENAI_READ_TIMEOUT", 60.0),
-        "max_retries": getattr(settings, "OPENAI_MAX_RETRIES", 3),
+        "connect_timeout": settings.OPENAI_CONNECT_TIMEOUT,
+        "read_timeout": settings.OPENAI_READ_TIMEOUT,
+        "max_retries": settings.OPENAI_MAX_RETRIES,
     }
     options.update(overrides)
     return OpenAIVideoProvider(**options)
