@@ -50,6 +50,9 @@ class EmulatorServer(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes; with Nagle on, a kept-alive client's
+    # delayed ACK held every answer back ~40 ms (see `make bench`, the batch benchmark).
+    disable_nagle_algorithm = True
     server: EmulatorServer
 
     def log_message(self, format, *args):
