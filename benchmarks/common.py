@@ -1,0 +1,124 @@
+"""Shared plumbing: an isolated environment, heap peaks, results and their table."""
+
+import gc
+import os
+import secrets
+import tempfile
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Variables that could point the benchmark at a developer's services or files.
+_FOREIGN = (
+    "DATABASE_URL",
+    "MEDIA_ROOT",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_AUTH_STYLE",
+    "REDIS_URL",
+    "S3_BUCKET",
+    "S3_ENDPOINT_URL",
+    "S3_ACCESS_KEY",
+    "S3_SECRET_KEY",
+)
+
+
+def prepare_environment() -> Path:
+    """A private temporary directory and Django settings that never touch a developer's setup.
+
+    Must run before anything imports Django settings.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="storycraft-bench-"))
+    for name in _FOREIGN:
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "storycraft.settings",
+            "STORYCRAFT_DOTENV": "/dev/null",
+            "VAR_DIR": str(workdir / "var"),
+            "STORAGE_BACKEND": "local",
+            "DEBUG": "false",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+            "JWT_SECRET": secrets.token_urlsafe(48),
+        }
+    )
+    (workdir / "var" / "media").mkdir(parents=True)
+    return workdir
+
+
+def heap_peak(work: Callable[[], Any]) -> tuple[int, Any]:
+    """(peak Python heap in bytes above the level at the start, work's result).
+
+    tracemalloc sees every thread of the process, so anything running alongside
+    (an in-thread emulator, say) is counted too: the numbers err on the high side.
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        result = work()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return max(peak - start, 0), result
+
+
+def size_text(count: float) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if abs(count) < 1024 or unit == "MiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    raise AssertionError("unreachable")
+
+
+def time_text(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+@dataclass
+class Result:
+    name: str
+    measured: float
+    baseline: float
+    target: float  # the ratio measured / baseline must not exceed this
+    unit: Callable[[float], str] = size_text
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.measured / self.baseline if self.baseline else float("inf")
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio <= self.target
+
+    def row(self) -> tuple[str, ...]:
+        return (
+            self.name,
+            self.unit(self.measured),
+            self.unit(self.baseline),
+            f"{self.ratio:.3f}",
+            f"<= {self.target:g}",
+            "PASS" if self.passed else "FAIL",
+        )
+
+
+HEADER = ("benchmark", "measured", "baseline", "ratio", "target", "result")
+
+
+def table(results: list[Result]) -> str:
+    rows = [HEADER, *(result.row() for result in results)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(HEADER))]
+    lines = []
+    for number, row in enumerate(rows):
+        cells = [
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
