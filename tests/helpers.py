@@ -9,8 +9,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def production_env(tmp_path: Path, **overrides: str) -> dict:
-    """What a production host sets: DEBUG off, real secrets, its own host name."""
+def production_env(tmp_path: Path, **overrides: str | None) -> dict:
+    """What a production host sets: DEBUG off, real secrets, its own host name.
+
+    An override of None leaves that variable out.
+    """
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
@@ -20,9 +23,10 @@ def production_env(tmp_path: Path, **overrides: str) -> dict:
         "ALLOWED_HOSTS": "storycraft.example.com",
         "DATABASE_URL": "postgresql://storycraft@db.internal:5432/storycraft?sslmode=verify-full",
         "VAR_DIR": str(tmp_path),
+        "STORYCRAFT_DOTENV": os.devnull,  # a developer's .env must not leak in
     }
     env.update(overrides)
-    return env
+    return {name: value for name, value in env.items() if value is not None}
 
 
 def run_python(args: list[str], env: dict) -> subprocess.CompletedProcess:

@@ -22,6 +22,7 @@ READ_BY_SETTINGS = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z0-9_]+)"
 READ_BY_ENTRYPOINT = set(re.findall(r"\$\{?([A-Z0-9_]+)", ENTRYPOINT))
 # Read by settings but meaningless in the image: tests, local runs and paths it fixes.
 NOT_FOR_COMPOSE = {
+    "STORYCRAFT_DOTENV",
     "TEST_DATABASE_NAME",
     "Q_SYNC",
     "VAR_DIR",
@@ -51,7 +52,10 @@ def test_every_variable_compose_passes_is_read_by_the_settings(service):
 def test_compose_passes_every_setting_to_web_and_worker():
     for service in ("web", "worker"):
         missing = READ_BY_SETTINGS - NOT_FOR_COMPOSE - set(SERVICES[service]["environment"])
-        assert not missing, f"{service} never receives {sorted(missing)}"
+        assert not missing, (
+            f"{service} never receives {sorted(missing)}: pass it in docker-compose.yml's "
+            "x-app environment, or list it in NOT_FOR_COMPOSE if the image has no use for it"
+        )
 
 
 def test_secrets_have_no_default():

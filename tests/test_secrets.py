@@ -8,8 +8,8 @@ SETUP = ["-c", "import django; django.setup()"]
 @pytest.mark.parametrize("name", ["DJANGO_SECRET_KEY", "JWT_SECRET"])
 @pytest.mark.parametrize(
     "value",
-    ["", "   ", "dev-insecure-django-key-do-not-use-in-production-at-all", "too-short"],
-    ids=["missing", "blank", "development", "short"],
+    [None, "", "   ", "dev-insecure-django-key-do-not-use-in-production-at-all", "too-short"],
+    ids=["missing", "empty", "blank", "development", "short"],
 )
 def test_it_refuses_to_start_without_a_real_secret(tmp_path, name, value):
     env = production_env(tmp_path, DJANGO_SETTINGS_MODULE="storycraft.settings", **{name: value})
