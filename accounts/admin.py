@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -118,7 +119,13 @@ class UserAdmin(DjangoUserAdmin):
             "subtitle": user.email,
             "opts": self.opts,
             "original": user,
-            "form": form,
+            "adminform": helpers.AdminForm(
+                form,
+                [(None, {"fields": list(form.fields)})],
+                prepopulated_fields={},
+                model_admin=self,
+            ),
+            "errors": helpers.AdminErrorList(form, []),
             "totals": wallet_totals(user=user),
         }
         return TemplateResponse(request, "admin/accounts/user/credits.html", context)
