@@ -1,8 +1,18 @@
 """Fixtures shared by every app's tests."""
 
 import pytest
+from django.core.cache import cache
 
 from sora_emulator import serve_in_thread
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttle history lives in the cache; one test's sign-ups must not throttle the next.
+    cache.clear()
+    yield
+    cache.clear()
+
 
 # --- The Sora emulator (videos.provider and the job tests) ---------------------------------
 

@@ -1,17 +1,8 @@
 import pytest
-from django.core.cache import cache
 
 from accounts.models import User
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    # Throttle history lives in the cache; one test's sign-ups must not throttle the next.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
