@@ -77,7 +77,8 @@ class UserAdmin(DjangoUserAdmin):
             "admin/accounts/user/entries_panel.html",
             {
                 "entries": [(entry, hold_status(entry)) for entry in entries],
-                "all_url": reverse("admin:wallet_ledgerentry_changelist")
+                "all_url": user.wallet_pk
+                and reverse("admin:wallet_ledgerentry_changelist")
                 + f"?wallet__id__exact={user.wallet_pk}",
             },
         )

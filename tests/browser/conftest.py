@@ -24,7 +24,9 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's event loop must be gone before tests that
+# run their own (async_to_sync refuses to run beside a running loop).
+@pytest.fixture(scope="module")
 def chromium():
     if not os.path.exists(CHROMIUM):
         reason = f"No chromium at {CHROMIUM}: apt-get install chromium chromium-driver"
