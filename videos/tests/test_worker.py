@@ -1,0 +1,76 @@
+"""The real worker: a qcluster process picks up tasks from the database broker."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django_q.models import Schedule
+from django_q.tasks import async_task
+
+from videos.models import JobStatus, VideoJob
+from videos.tests.helpers import api_for, entries_of, order, person, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_the_sweeper_schedule_exists_after_migrate(settings):
+    schedule = Schedule.objects.get(name="video sweeper")
+    assert schedule.func == "videos.tasks.sweep_videos"
+    assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 1
+    assert schedule.repeats < 0
+
+
+def test_django_q_settings_redeliver_only_after_a_timeout(settings):
+    cluster = settings.Q_CLUSTER
+    assert cluster["retry"] > cluster["timeout"]
+    assert cluster["max_attempts"] >= 1 and cluster["ack_failures"] is True
+
+
+@pytest.fixture
+def qcluster(sora_emulator, settings):
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}"
+            f"@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        "OPENAI_BASE_URL": sora_emulator.base_url,
+        "OPENAI_API_KEY": sora_emulator.api_key,
+        "Q_SYNC": "false",
+        "Q_WORKERS": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    yield process
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_downloads_and_settles(sora_provider, qcluster):
+    alice = person("alice", credits=200)
+    job = order(api_for(alice), prompt="a worker's lighthouse").json()
+    stored = VideoJob.objects.get(pk=job["id"])
+    wait_until(lambda: sora_provider.retrieve(stored.provider_video_id).status == "completed")
+
+    async_task("videos.tasks.refresh_video", str(stored.id))
+
+    wait_until(lambda: VideoJob.objects.get(pk=stored.id).status == JobStatus.COMPLETED, timeout=60)
+    assert [entry.kind for entry in entries_of(alice, "hold", "settle")] == ["hold", "settle"]
