@@ -15,6 +15,10 @@ from wallet.services import release_hold, settle_hold
 
 logger = logging.getLogger(__name__)
 
+# A job the provider never acknowledged (the process died between reserve and create)
+# is failed and refunded by the sweeper after this long.
+UNSUBMITTED_GRACE = timedelta(minutes=5)
+
 _PROVIDER_STATUSES = {"queued": JobStatus.QUEUED, "in_progress": JobStatus.IN_PROGRESS}
 
 

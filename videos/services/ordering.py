@@ -7,6 +7,7 @@ import uuid
 from dataclasses import asdict
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from videos.models import Batch, JobStatus, VideoJob
 from videos.pricing import VideoSpec
@@ -60,6 +61,8 @@ def _new_job(*, job_id, user, spec: VideoSpec, hold, batch=None, key=None, finge
         hold=hold,
         idempotency_key=key,
         request_fingerprint=fingerprint,
+        # Due for the sweeper in case this process dies before the provider has the job.
+        next_poll_at=timezone.now() + lifecycle.UNSUBMITTED_GRACE,
     )
 
 

@@ -23,8 +23,6 @@ PROVIDER_CONCURRENCY = 4
 SWEEP_BATCH = 200
 # A claimed job is not due again for this long, so an overlapping sweeper skips it.
 CLAIM_LEASE = timedelta(seconds=60)
-# A job the provider never acknowledged (the process died between reserve and create).
-UNSUBMITTED_GRACE = timedelta(minutes=5)
 
 
 def enqueue_download(job_id) -> None:
@@ -49,7 +47,7 @@ def refresh_job(*, job_id, download_now: bool = False) -> VideoJob:
             message=f"Not finished within {settings.JOB_TIMEOUT_MINUTES} minutes.",
         )
     if not job.provider_video_id:
-        if job.created_at < timezone.now() - UNSUBMITTED_GRACE:
+        if job.created_at < timezone.now() - lifecycle.UNSUBMITTED_GRACE:
             return lifecycle.fail_job(
                 job_id=job.id, code="submission_failed", message="The provider never got this job."
             )

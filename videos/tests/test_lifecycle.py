@@ -170,3 +170,25 @@ def test_repeated_storage_errors_fail_and_refund(sora_provider, monkeypatch):
     stored = VideoJob.objects.get(pk=job["id"])
     assert stored.error_code == "download_failed" and stored.download_attempts == 5
     assert kinds(alice) == ["hold", "release"]
+
+
+def test_a_job_the_provider_never_got_is_refunded_by_the_sweeper(sora_provider, monkeypatch):
+    from videos.services import ordering
+
+    alice = person("alice", credits=200)
+    # The web process dies between reserving the credits and calling the provider.
+    monkeypatch.setattr(ordering, "submit_job", lambda **kwargs: VideoJob.objects.get())
+    job = order(api_for(alice)).json()
+    stored = VideoJob.objects.get(pk=job["id"])
+    assert stored.provider_video_id is None and stored.next_poll_at > timezone.now()
+
+    sweep()
+    assert VideoJob.objects.get(pk=job["id"]).status == JobStatus.QUEUED
+
+    VideoJob.objects.filter(pk=job["id"]).update(
+        created_at=timezone.now() - timedelta(minutes=6), next_poll_at=timezone.now()
+    )
+    sweep()
+    stored.refresh_from_db()
+    assert stored.status == JobStatus.FAILED and stored.error_code == "submission_failed"
+    assert kinds(alice) == ["hold", "release"]
