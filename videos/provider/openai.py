@@ -95,6 +95,7 @@ class OpenAIVideoProvider:
         connect_timeout: float = 5.0,
         read_timeout: float = 60.0,
         max_retries: int = 3,
+        retry_budget: float = 20.0,
         backoff_initial: float = 0.5,
         backoff_max: float = 8.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -107,6 +108,9 @@ class OpenAIVideoProvider:
             else {"api-key": api_key}
         )
         self.max_retries = max_retries
+        # Retries (waits included) stop after this many seconds: a web request that orders
+        # a video must answer well within the server's timeout.
+        self.retry_budget = retry_budget
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self._sleep = sleep
@@ -165,6 +169,11 @@ class OpenAIVideoProvider:
     @contextmanager
     def _attempts(self, method: str, path: str, *, idempotent: bool, stream: bool, **kwargs):
         """The first successful response (streamed or read), after retries; else a typed error."""
+        started = time.monotonic()
+
+        def out_of_budget(delay: float) -> bool:
+            return time.monotonic() - started + delay > self.retry_budget
+
         for attempt in range(self.max_retries + 1):
             last = attempt == self.max_retries
             request = self._client.build_request(method, path, **kwargs)
@@ -177,9 +186,9 @@ class OpenAIVideoProvider:
                     raise ProviderOutcomeUnknown(
                         f"{method} {path}: sent, but no answer came ({error!r})"
                     ) from error
-                if last:
-                    raise ProviderUnavailable(f"{method} {path}: {error!r}") from error
                 delay = self._backoff(attempt)
+                if last or out_of_budget(delay):
+                    raise ProviderUnavailable(f"{method} {path}: {error!r}") from error
                 logger.info("provider %s %s: %r, retrying in %.2fs", method, path, error, delay)
                 self._sleep(delay)
                 continue
@@ -208,8 +217,9 @@ class OpenAIVideoProvider:
                 request_id,
                 attempt + 1,
             )
-            if retry and not last:
-                self._sleep(_retry_after(response) or self._backoff(attempt))
+            delay = _retry_after(response) or self._backoff(attempt)
+            if retry and not last and not out_of_budget(delay):
+                self._sleep(delay)
                 continue
             if retry or status >= 500:
                 raise ProviderUnavailable(message, status_code=status, request_id=request_id)

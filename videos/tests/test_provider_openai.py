@@ -93,6 +93,17 @@ def test_exhausted_retries_are_unavailable(sora_emulator):
     assert raised.value.status_code == 500
 
 
+def test_retries_stop_when_their_time_budget_is_spent(sora_emulator):
+    slept = []
+    client = build_provider(
+        base_url=sora_emulator.base_url, api_key="k", retry_budget=0.5, sleep=slept.append
+    )
+    with pytest.raises(ProviderUnavailable) as raised:
+        client.create(unique("[emulator:429]"), "sora-2", 4, "720x1280")
+    assert raised.value.status_code == 429
+    assert slept == []  # a 1 s Retry-After does not fit in half a second
+
+
 def test_a_refused_connection_is_unavailable():
     client = build_provider(
         base_url="http://127.0.0.1:9/v1", api_key="k", max_retries=1, backoff_initial=0.01
