@@ -9,9 +9,16 @@ case "${1:-web}" in
     if [ "${MIGRATE_ON_START:-true}" = "true" ]; then
       python manage.py migrate --noinput
     fi
+    # Threaded workers with a long timeout: POST /videos calls the provider inline (up
+    # to about a minute with retries) and POST /videos/{id}/pull downloads the MP4, and
+    # a sync worker would be killed at 30 s with one slow request blocking all others.
     exec gunicorn storycraft.wsgi \
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-2}" \
+      --worker-class gthread \
+      --threads "${GUNICORN_THREADS:-8}" \
+      --timeout "${GUNICORN_TIMEOUT:-120}" \
+      --graceful-timeout 30 \
       --worker-tmp-dir /dev/shm \
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
       --access-logfile -

@@ -74,6 +74,28 @@ def test_web_runs_gunicorn_on_storycraft_wsgi():
     assert "migrate" in web_branch  # a bare `docker run` of the image migrates first
 
 
+def test_web_workers_outlive_a_slow_provider_call():
+    # POST /videos calls the provider inline and POST /videos/{id}/pull downloads the MP4:
+    # a sync worker with the default 30 s timeout would be killed and block its peers.
+    web_branch = ENTRYPOINT.split("web)", 1)[1].split(";;", 1)[0]
+    assert "--worker-class gthread" in web_branch
+    assert '--threads "${GUNICORN_THREADS:-8}"' in web_branch
+    assert '--timeout "${GUNICORN_TIMEOUT:-120}"' in web_branch
+    assert "--graceful-timeout 30" in web_branch
+    assert "--access-logfile -" in web_branch
+    environment = SERVICES["web"]["environment"]
+    assert environment["GUNICORN_THREADS"] == "${GUNICORN_THREADS:-8}"
+    assert environment["GUNICORN_TIMEOUT"] == "${GUNICORN_TIMEOUT:-120}"
+
+
+def test_only_the_proxy_may_claim_https():
+    # Port 8000 is published, so `*` would let any client send X-Forwarded-Proto: https.
+    assert SERVICES["web"]["environment"]["FORWARDED_ALLOW_IPS"] == (
+        "${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+    )
+    assert '"${FORWARDED_ALLOW_IPS:-127.0.0.1}"' in ENTRYPOINT
+
+
 def test_worker_runs_qcluster():
     assert command("worker") == ["python", "manage.py", "qcluster"]
 
