@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 from django.db import IntegrityError, transaction
@@ -12,7 +13,7 @@ from django.utils import timezone
 from videos.models import Batch, JobStatus, VideoJob
 from videos.pricing import VideoSpec
 from videos.provider import get_provider
-from videos.provider.base import ProviderOutcomeUnknown, ProviderRejected, ProviderUnavailable
+from videos.provider.base import ProviderError, ProviderRejected, ProviderVideo
 from videos.services import lifecycle
 from videos.services.errors import (
     IdempotencyKeyReused,
@@ -175,8 +176,7 @@ def order_batch(
             Batch.objects.get(owner=user, idempotency_key=idempotency_key), fingerprint
         )
         return batch, list(batch.jobs.order_by("created_at", "id"))
-    jobs = [submit_job(job_id=job_id) for job_id in job_ids]
-    return batch, jobs
+    return batch, _submit_together(job_ids)
 
 
 def submit_job(*, job_id, raise_errors: bool = False) -> VideoJob:
@@ -185,25 +185,46 @@ def submit_job(*, job_id, raise_errors: bool = False) -> VideoJob:
     job = VideoJob.objects.get(pk=job_id)
     if job.provider_video_id or job.status != JobStatus.QUEUED:
         return job
+    job = _record_outcome(job, _create_at_provider(job))
+    if raise_errors and job.status == JobStatus.FAILED and not job.provider_video_id:
+        _raise_submission_error(job)
+    return job
+
+
+def _submit_together(job_ids) -> list[VideoJob]:
+    """Submit a batch's jobs in parallel: only the HTTP calls run in threads, every
+    database write stays on this connection."""
+    jobs = list(VideoJob.objects.filter(pk__in=job_ids, status=JobStatus.QUEUED))
+    with ThreadPoolExecutor(max_workers=max(len(jobs), 1)) as pool:
+        outcomes = list(pool.map(_create_at_provider, jobs))
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        _record_outcome(job, outcome)
+    by_id = VideoJob.objects.in_bulk(job_ids)
+    return [by_id[job_id] for job_id in job_ids]
+
+
+def _create_at_provider(job: VideoJob) -> ProviderVideo | ProviderError:
     try:
-        video = get_provider().create(
+        return get_provider().create(
             prompt=provider_prompt(job.prompt, job.style),
             model=job.model,
             seconds=job.seconds,
             size=job.size,
         )
-    except ProviderRejected as error:
-        job = lifecycle.fail_job(
-            job_id=job.id, code=error.code or "provider_rejected", message=error.message
+    except ProviderError as error:
+        return error
+
+
+def _record_outcome(job: VideoJob, outcome: ProviderVideo | ProviderError) -> VideoJob:
+    if isinstance(outcome, ProviderVideo):
+        return lifecycle.record_submission(job_id=job.id, video=outcome)
+    if isinstance(outcome, ProviderRejected):
+        return lifecycle.fail_job(
+            job_id=job.id, code=outcome.code or "provider_rejected", message=outcome.message
         )
-    except (ProviderUnavailable, ProviderOutcomeUnknown) as error:
-        job = lifecycle.fail_job(
-            job_id=job.id,
-            code=UNAVAILABLE,
-            message=f"The video provider is unavailable right now; try again later. ({error})",
-        )
-    else:
-        return lifecycle.record_submission(job_id=job.id, video=video)
-    if raise_errors:
-        _raise_submission_error(job)
-    return job
+    # Unavailable, or sent without an answer: the job fails and its credits come back.
+    return lifecycle.fail_job(
+        job_id=job.id,
+        code=UNAVAILABLE,
+        message=f"The video provider is unavailable right now; try again later. ({outcome})",
+    )
