@@ -138,13 +138,21 @@ class VideoJobAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<video src="{}" controls width="360"></video>', url)
 
-    @admin.action(description="Pull now: ask the provider and download if ready")
+    def has_refund_permission(self, request, obj=None) -> bool:
+        # Refunding moves money: it takes the wallet's permission, not just access to jobs.
+        return self.has_change_permission(request, obj) and request.user.has_perm(
+            "wallet.move_credits"
+        )
+
+    @admin.action(
+        description="Pull now: ask the provider and download if ready", permissions=["change"]
+    )
     def pull_now(self, request, queryset):
         for job in queryset.filter(status__in=ACTIVE_STATUSES):
             job = refresh_job(job_id=job.id, download_now=True)
             self.message_user(request, f"{job.id}: {job.status}", messages.INFO)
 
-    @admin.action(description="Fail and refund (for stuck jobs)")
+    @admin.action(description="Fail and refund (for stuck jobs)", permissions=["refund"])
     def fail_and_refund(self, request, queryset):
         refunded = sum(
             self._fail_and_refund(request, job_id)
@@ -171,7 +179,7 @@ class VideoJobAdmin(admin.ModelAdmin):
         job = self.get_object(request, object_id)
         if job is None:
             raise Http404("No such video job.")
-        if not self.has_change_permission(request, job):
+        if not self.has_refund_permission(request, job):
             raise PermissionDenied
         if request.method == "POST":
             if job.is_active and self._fail_and_refund(request, job.pk):

@@ -100,3 +100,26 @@ def test_poll_videos_sweeps_due_jobs_once(sora_provider, capsys):
     assert job.status == JobStatus.COMPLETED
     assert len(entries_of(alice, "settle")) == 1
     assert "Polled 1 job(s)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "permissions",
+    [["view_videojob"], ["view_videojob", "change_videojob"]],
+)
+def test_staff_without_the_wallet_permission_cannot_refund(sora_provider, client, permissions):
+    from django.contrib.auth.models import Permission
+
+    viewer = User.objects.create_user(
+        email="vic@example.com", password="viewer pass 42", is_staff=True
+    )
+    viewer.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    client.force_login(viewer)
+    alice = person("alice", credits=200)
+    job = VideoJob.objects.get(pk=order(api_for(alice), prompt="[emulator:slow] mine").json()["id"])
+
+    run_action(client, "fail_and_refund", job)
+    button = client.post(reverse("admin:videos_videojob_fail_and_refund", args=[job.pk]))
+
+    assert button.status_code == 403
+    assert VideoJob.objects.get(pk=job.pk).status != JobStatus.FAILED
+    assert entries_of(alice, "release") == []
