@@ -111,8 +111,8 @@ class UserAdmin(DjangoUserAdmin):
         if not request.user.has_perm("wallet.move_credits"):
             raise PermissionDenied
         form = CreditAdjustmentForm(request.POST or None, initial={"operation": "grant"})
-        moved = form.is_valid() and self._adjust_credits(request, user, form.cleaned_data)
-        if moved:
+        finished = form.is_valid() and self._adjust_credits(request, user, form.cleaned_data)
+        if finished:
             return redirect("admin:accounts_user_change", user.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -132,6 +132,7 @@ class UserAdmin(DjangoUserAdmin):
         return TemplateResponse(request, "admin/accounts/user/credits.html", context)
 
     def _adjust_credits(self, request, user: User, data: dict) -> bool:
+        """Move the credits; False when the form should be shown again to fix it."""
         move = (
             wallet_services.grant_credits
             if data["operation"] == CreditAdjustmentForm.GRANT
@@ -149,6 +150,11 @@ class UserAdmin(DjangoUserAdmin):
         except wallet_services.InsufficientCredits as error:
             self.message_user(request, f"Nothing changed: {error}", messages.ERROR)
             return False
+        except wallet_services.IdempotencyKeyReused:
+            # The browser's back button sent an old form again, with other values: the
+            # first submission stands, and this form's request id can move nothing more.
+            self.message_user(request, CreditAdjustmentForm.RESUBMITTED, messages.ERROR)
+            return True
         self.message_user(
             request,
             f"{entry.get_kind_display().capitalize()} of {abs(entry.amount)} credits recorded "

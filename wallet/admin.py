@@ -78,6 +78,11 @@ class WalletAdmin(ReadOnlyAdmin):
                 )
             except services.InsufficientCredits as error:
                 self.message_user(request, f"{wallet.user}: {error}", messages.ERROR)
+            except services.IdempotencyKeyReused:
+                # The browser's back button sent an old form again, with other values.
+                self.message_user(
+                    request, f"{wallet.user}: {CreditAdjustmentForm.RESUBMITTED}", messages.ERROR
+                )
             else:
                 self.message_user(
                     request,
@@ -121,8 +126,24 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     @admin.action(description="Release selected pending holds", permissions=["move_credits"])
     def release_holds(self, request, queryset):
         holds = [entry for entry in queryset if hold_status(entry) == "pending"]
+        # A video's hold ends with its job: released here, the job would stay queued with
+        # its credits gone back, and its file would later be stored for nothing.
+        video_holds = [hold for hold in holds if hold.video_id]
+        for hold in video_holds:
+            self.message_user(
+                request,
+                format_html(
+                    'Entry #{} holds credits for a video: use "Fail and refund" on '
+                    '<a href="{}">its job</a> instead, so the job ends with the hold.',
+                    hold.pk,
+                    reverse("admin:videos_videojob_change", args=[hold.video_id]),
+                ),
+                messages.ERROR,
+            )
         released = 0
         for hold in holds:
+            if hold.video_id:
+                continue
             resolution = services.release_hold(
                 hold_id=hold.pk,
                 note=f"Released from the admin by {request.user}",
@@ -130,8 +151,9 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
             )
             # A job may have settled the hold meanwhile; then that resolution stands.
             released += resolution.kind == EntryKind.RELEASE
-        self.message_user(request, f"Released {released} hold(s).", messages.SUCCESS)
-        if skipped := len(queryset) - released:
+        if released or not video_holds:
+            self.message_user(request, f"Released {released} hold(s).", messages.SUCCESS)
+        if skipped := len(queryset) - released - len(video_holds):
             self.message_user(
                 request, f"Left {skipped} entries that are not pending holds.", messages.WARNING
             )

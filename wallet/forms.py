@@ -6,6 +6,9 @@ from django import forms
 class CreditAdjustmentForm(forms.Form):
     GRANT = "grant"
     DEDUCT = "deduct"
+    # Shown when the same request id comes back with other values (the browser's back
+    # button): the first submission stands.
+    RESUBMITTED = "This form was already submitted; open it again to make another movement."
 
     operation = forms.ChoiceField(
         choices=[(GRANT, "Grant credits"), (DEDUCT, "Deduct credits")], widget=forms.RadioSelect

@@ -75,6 +75,19 @@ def test_a_double_submit_grants_once(client, sam):
     assert available(alice) == 125
 
 
+def test_a_form_sent_again_with_other_values_moves_nothing(client, sam):
+    # The browser's back button, a new amount, the old request id.
+    alice = person("alice", credits=100)
+    request_id = str(uuid.uuid4())
+    adjust(client, alice, request_id=request_id)
+    response = adjust(client, alice, request_id=request_id, operation="deduct", amount=40)
+    assert response.status_code == 302
+    assert available(alice) == 125
+    assert [entry.amount for entry in entries_of(alice) if entry.created_by == sam] == [25]
+    page = client.get(response.url).content.decode()
+    assert "This form was already submitted; open it again to make another movement." in page
+
+
 def test_it_deducts_but_never_below_zero(client, sam):
     alice = person("alice", credits=100)
     assert adjust(client, alice, operation="deduct", amount=30).status_code == 302

@@ -77,6 +77,21 @@ def test_it_moves_credits_once_when_the_form_is_sent_twice(client, sam):
     assert wallet_of(alice).available == 125
 
 
+def test_a_form_sent_again_with_other_values_moves_nothing(client, sam):
+    # The browser's back button, a new amount, the old request id.
+    alice = person("alice", available=100)
+    request_id = str(uuid.uuid4())
+    adjust(client, wallet_of(alice), request_id=request_id)
+    response = adjust(
+        client, wallet_of(alice), request_id=request_id, operation="deduct", amount=40
+    )
+    assert response.status_code == 302
+    assert wallet_of(alice).available == 125
+    assert [entry.amount for entry in entries_of(alice) if entry.created_by == sam] == [25]
+    page = client.get(response.url).content.decode()
+    assert "This form was already submitted; open it again to make another movement." in page
+
+
 def test_it_requires_a_reason(client, sam):
     alice = person("alice", available=100)
     response = adjust(client, wallet_of(alice), reason="   ")
@@ -132,3 +147,28 @@ def test_it_releases_a_pending_hold(client, sam):
     [release] = entries_of(alice, EntryKind.RELEASE)
     assert (release.hold, release.created_by) == (hold, sam)
     assert wallet_of(alice).available == 100
+
+
+def test_it_refuses_to_release_a_video_hold_and_points_to_the_job(client, sam):
+    alice = person("alice", available=100)
+    video_id = uuid.uuid4()
+    [video_hold, plain_hold] = reserve_credits(
+        user=alice,
+        holds=[
+            HoldRequest(amount=40, key=f"video:{video_id}", video_id=video_id),
+            HoldRequest(amount=10, key="manual:1"),
+        ],
+    )
+    response = client.post(
+        ENTRIES,
+        {"action": "release_holds", "_selected_action": [video_hold.pk, plain_hold.pk]},
+        follow=True,
+    )
+    [release] = entries_of(alice, EntryKind.RELEASE)
+    assert release.hold == plain_hold
+    assert wallet_of(alice).reserved == 40
+    page = response.content.decode()
+    assert f'href="/admin/videos/videojob/{video_id}/change/"' in page
+    assert "Fail and refund" in page
+    assert "Released 1 hold(s)." in page
+    assert "not pending holds" not in page
