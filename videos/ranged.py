@@ -5,7 +5,7 @@ import re
 from django.http import HttpResponse, StreamingHttpResponse
 
 CHUNK_SIZE = 256 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | bool | None:

@@ -6,11 +6,11 @@ from django.http import HttpResponseNotModified, HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from storycraft.pagination import NewestFirstCursorPagination
 from videos import selectors
 from videos.models import JobStatus
 from videos.ranged import ranged_file_response
@@ -35,16 +35,11 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 def _idempotency_key(request) -> str | None:
     key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > 255:
-        raise serializers.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+    if len(key) > 255 or not key.isascii() or not key.isprintable():
+        raise serializers.ValidationError(
+            {"Idempotency-Key": ["At most 255 printable ASCII characters."]}
+        )
     return key or None
-
-
-class JobPagination(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 20
-    max_page_size = 100
-    page_size_query_param = "page_size"
 
 
 class JobFilterSerializer(serializers.Serializer):
@@ -62,7 +57,7 @@ class VideoListView(APIView):
             jobs = jobs.filter(status=filters.validated_data["status"])
         if "batch" in filters.validated_data:
             jobs = jobs.filter(batch_id=filters.validated_data["batch"])
-        paginator = JobPagination()
+        paginator = NewestFirstCursorPagination()
         page = paginator.paginate_queryset(jobs, request, view=self)
         data = VideoJobSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)

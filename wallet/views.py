@@ -1,9 +1,9 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from storycraft.pagination import NewestFirstCursorPagination
 from wallet import selectors
 from wallet.serializers import LedgerEntrySerializer, WalletSerializer
 
@@ -14,8 +14,7 @@ class WalletView(APIView):
         return Response(WalletSerializer(selectors.wallet_totals(user=request.user)).data)
 
 
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
+class NewestFirst(NewestFirstCursorPagination):
     page_size = 50
 
 

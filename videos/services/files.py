@@ -39,7 +39,9 @@ def signed_file_path(job: VideoJob, *, now: float | None = None) -> str:
 
 
 def link_is_valid(job_id, *, expires: str | None, signature: str | None) -> bool:
-    if not expires or not signature or not expires.isdigit():
+    # Twelve digits reach the year 33658; longer is junk (and int() of thousands of
+    # digits is refused by Python itself).
+    if not expires or not signature or not expires.isdigit() or len(expires) > 12:
         return False
     if int(expires) < time.time():
         return False
