@@ -1,8 +1,10 @@
 """Reading jobs on behalf of a user: another user's job is simply not found."""
 
 from django.http import Http404
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 
 from videos.models import VideoJob
+from videos.services.files import link_is_valid
 
 
 def jobs_of(user):
@@ -22,3 +24,15 @@ def job_by_id(job_id) -> VideoJob:
         return VideoJob.objects.get(pk=job_id)
     except VideoJob.DoesNotExist:
         raise Http404("No such video.") from None
+
+
+def job_for_download(*, user, job_id, expires: str | None, signature: str | None) -> VideoJob:
+    """The job whose file may be fetched: by a valid signed link (no header, for a
+    `<video src>`), or by its owner's token."""
+    if expires is not None or signature is not None:
+        if not link_is_valid(job_id, expires=expires, signature=signature):
+            raise PermissionDenied("This link is invalid or has expired.")
+        return job_by_id(job_id)
+    if not user.is_authenticated:
+        raise NotAuthenticated()
+    return job_of(user, job_id)

@@ -1,7 +1,9 @@
 """Serving a stored MP4 from local storage: signed links, HTTP Range, not-ready."""
 
 import pytest
+from django.utils import timezone
 
+from videos.models import VideoJob
 from videos.tests.helpers import api_for, order, person, wait_until
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +79,19 @@ def test_the_detail_supports_etags(finished):
     again = api.get(f"/videos/{job['id']}", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     assert api.get(f"/videos/{job['id']}", HTTP_IF_NONE_MATCH='"other"').status_code == 200
+    listed = f'"other", {first["ETag"]}'
+    assert api.get(f"/videos/{job['id']}", HTTP_IF_NONE_MATCH=listed).status_code == 304
+    assert api.get(f"/videos/{job['id']}", HTTP_IF_NONE_MATCH="*").status_code == 304
+
+
+def test_the_etag_changes_with_the_job(sora_provider):
+    api = api_for(person("alice", credits=200))
+    job = order(api, prompt="[emulator:slow] an etag").json()
+    first = api.get(f"/videos/{job['id']}")["ETag"]
+    VideoJob.objects.filter(pk=job["id"]).update(progress=50, updated_at=timezone.now())
+    second = api.get(f"/videos/{job['id']}", HTTP_IF_NONE_MATCH=first)
+    assert second.status_code == 200 and second["ETag"] != first
+    assert second.json()["progress"] == 50
 
 
 def test_a_range_with_absurd_numbers_serves_the_whole_file(finished, client):
