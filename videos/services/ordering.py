@@ -100,14 +100,17 @@ def order_video(*, user, spec: VideoSpec, idempotency_key: str | None = None) ->
                 fingerprint=fingerprint,
             )
             job.save(force_insert=True)
-    except InsufficientCredits as error:
-        raise _insufficient(error) from None
-    except IntegrityError:
-        # The same key raced in from a parallel request; the first one won.
-        if not idempotency_key:
-            raise
-        existing = VideoJob.objects.get(owner=user, idempotency_key=idempotency_key)
-        return _replay_job(_check_replay(existing, fingerprint))
+    except (InsufficientCredits, IntegrityError) as error:
+        # The same key may have raced in from a parallel request that won the wallet lock
+        # first (and perhaps spent the credits): then this is a retry, answered the same.
+        existing = idempotency_key and (
+            VideoJob.objects.filter(owner=user, idempotency_key=idempotency_key).first()
+        )
+        if existing:
+            return _replay_job(_check_replay(existing, fingerprint))
+        if isinstance(error, InsufficientCredits):
+            raise _insufficient(error) from None
+        raise
     return submit_job(job_id=job.id, raise_errors=True)
 
 

@@ -124,3 +124,33 @@ def test_the_job_status_starts_queued_or_in_progress(sora_provider):
     alice = person("alice", credits=200)
     job = order(api_for(alice)).json()
     assert VideoJob.objects.get(pk=job["id"]).status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_racing_the_first_request_gets_the_same_job(sora_provider):
+    """The retry waits on the wallet lock while the first order spends every credit."""
+    import threading
+
+    from django.db import connection
+
+    alice = person("alice", credits=80)
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def place():
+        try:
+            barrier.wait()
+            response = order(api_for(alice), idempotency_key="only-once")
+            answers.append((response.status_code, response.json().get("id")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=place) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [status for status, _ in answers] == [201, 201]
+    assert answers[0][1] == answers[1][1]
+    assert VideoJob.objects.count() == 1 and available(alice) == 0
