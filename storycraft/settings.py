@@ -259,9 +259,12 @@ OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 3, minimum=0)
 # django-q2. Every task is idempotent: it may be delivered again after `retry` seconds.
 Q_CLUSTER = {
     "name": "storycraft",
-    "workers": env_int("Q_WORKERS", 2, minimum=1),
-    "timeout": 120,
-    "retry": 180,
+    # The sweeper holds one worker for about a minute of every minute; downloads and
+    # webhook follow-ups need the others.
+    "workers": env_int("Q_WORKERS", 4, minimum=2),
+    # Long enough for a sweep that ends with slow provider calls, or a large download.
+    "timeout": 300,
+    "retry": 360,
     "max_attempts": 3,
     "ack_failures": True,
     "catch_up": False,

@@ -105,6 +105,7 @@ class VideoJobAdmin(admin.ModelAdmin):
                 "fields": [
                     "next_poll_at",
                     "poll_count",
+                    "poll_failures",
                     "last_polled_at",
                     "download_attempts",
                     "download_lease_until",

@@ -86,6 +86,9 @@ class VideoJob(models.Model):
     # Poller bookkeeping: when to ask next, and a lease so one download runs at a time.
     next_poll_at = models.DateTimeField(null=True, blank=True)
     poll_count = models.PositiveIntegerField(default=0)
+    poll_failures = models.PositiveSmallIntegerField(
+        default=0, help_text="Failed polls in a row; the backoff grows with it."
+    )
     last_polled_at = models.DateTimeField(null=True, blank=True)
     download_attempts = models.PositiveSmallIntegerField(default=0)
     download_lease_until = models.DateTimeField(null=True, blank=True)

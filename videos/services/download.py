@@ -4,6 +4,7 @@ import logging
 import tempfile
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -18,8 +19,12 @@ from videos.services.files import storage_name
 logger = logging.getLogger(__name__)
 
 MAX_DOWNLOAD_ATTEMPTS = 5
-# Long enough for a large file on a slow link; a crashed worker's claim lapses after it.
-DOWNLOAD_LEASE = timedelta(minutes=10)
+
+
+def download_lease() -> timedelta:
+    """How long one download owns a job: just past django-q2's task timeout, so a killed
+    download's claim lapses soon after the worker gives up on it."""
+    return timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
 
 
 class NotAnMp4(Exception):
@@ -59,7 +64,7 @@ def _claim_download(job_id) -> VideoJob | None:
             return None
         if job.download_lease_until and job.download_lease_until > now:
             return None  # another worker is downloading it right now
-        job.download_lease_until = now + DOWNLOAD_LEASE
+        job.download_lease_until = now + download_lease()
         job.download_attempts += 1
         job.save(update_fields=["download_lease_until", "download_attempts", "updated_at"])
     return job

@@ -26,14 +26,18 @@ def _locked(job_id) -> VideoJob:
     return VideoJob.objects.select_for_update(of=("self",)).get(pk=job_id)
 
 
-def next_poll_time(*, hint_seconds: float | None = None, attempt: int = 0):
-    """When to ask the provider again: its hint, never sooner than our interval."""
-    delay = max(float(settings.POLL_INTERVAL_SECONDS), hint_seconds or 0.0)
-    return timezone.now() + timedelta(seconds=delay)
+def next_poll_time(*, age: timedelta, hint_seconds: float | None = None):
+    """When to ask the provider again about a job this old. Young jobs are asked every
+    POLL_INTERVAL_SECONDS; older ones less often (up to once a minute, or every three
+    minutes when webhooks tell us first), never sooner than the provider's own hint."""
+    interval = settings.POLL_INTERVAL_SECONDS
+    ceiling = max(interval, 180 if settings.OPENAI_WEBHOOK_SECRET else 60)
+    delay = min(interval * (1 + age.total_seconds() / 60), ceiling)
+    return timezone.now() + timedelta(seconds=max(delay, hint_seconds or 0.0))
 
 
 def retry_time(attempt: int):
-    """Exponential backoff for transient trouble, capped at ten minutes."""
+    """Exponential backoff after `attempt` failures in a row, capped at ten minutes."""
     delay = min(settings.POLL_INTERVAL_SECONDS * (2 ** max(attempt - 1, 0)), 600)
     return timezone.now() + timedelta(seconds=delay)
 
@@ -76,6 +80,7 @@ def apply_provider_state(*, job_id, video: ProviderVideo) -> tuple[VideoJob, boo
             return job, False
         job.last_polled_at = timezone.now()
         job.poll_count += 1
+        job.poll_failures = 0
         if video.status == "completed":
             job.status = JobStatus.DOWNLOADING
             job.progress = 100
@@ -90,16 +95,23 @@ def apply_provider_state(*, job_id, video: ProviderVideo) -> tuple[VideoJob, boo
         else:
             job.status = _PROVIDER_STATUSES.get(video.status, job.status)
             job.progress = max(job.progress, min(int(video.progress or 0), 99))
-            job.next_poll_at = next_poll_time(hint_seconds=video.poll_after_seconds)
+            job.next_poll_at = next_poll_time(
+                age=timezone.now() - job.created_at, hint_seconds=video.poll_after_seconds
+            )
             job.save()
             return job, False
     return fail_job(job_id=job_id, code=code, message=message), False
 
 
-def postpone_poll(*, job_id, attempt: int) -> None:
-    VideoJob.objects.filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.IN_PROGRESS]).update(
-        next_poll_at=retry_time(attempt), updated_at=timezone.now()
-    )
+def postpone_poll(*, job_id) -> None:
+    """The provider could not be asked: back off further with every failure in a row."""
+    with transaction.atomic():
+        job = _locked(job_id)
+        if job.status not in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
+            return
+        job.poll_failures += 1
+        job.next_poll_at = retry_time(job.poll_failures)
+        job.save(update_fields=["poll_failures", "next_poll_at", "updated_at"])
 
 
 def complete_job(*, job_id, stored_name: str) -> VideoJob | None:

@@ -60,7 +60,7 @@ def refresh_job(*, job_id, download_now: bool = False) -> VideoJob:
         )
     except ProviderError as error:
         logger.warning("polling video job %s failed: %r", job.id, error)
-        lifecycle.postpone_poll(job_id=job.id, attempt=job.poll_count + 1)
+        lifecycle.postpone_poll(job_id=job.id)
         return VideoJob.objects.get(pk=job.id)
     job, ready = lifecycle.apply_provider_state(job_id=job.id, video=video)
     if ready:
@@ -100,21 +100,35 @@ def claim_due_jobs(*, limit: int = SWEEP_BATCH) -> list[tuple]:
     return due
 
 
-def sweep(*, download_now: bool = False) -> SweepResult:
+def sweep(*, download_now: bool = False, deadline: float | None = None) -> SweepResult:
     """One pass over every due job: poll with bounded concurrency, start due downloads
-    (in the worker queue, or right here with download_now)."""
+    (in the worker queue, or right here with download_now). Jobs not reached before
+    `deadline` (time.monotonic()) are handed back, due at once, for the next sweep."""
     due = claim_due_jobs()
     result = SweepResult(
         polled=sum(status != JobStatus.DOWNLOADING for _, status in due),
         downloads=sum(status == JobStatus.DOWNLOADING for _, status in due),
     )
+    left_over = []
+
+    def refresh(job_id, in_thread: bool):
+        if deadline is not None and time.monotonic() > deadline:
+            left_over.append(job_id)
+            return
+        if in_thread:
+            _refresh_in_thread(job_id, download_now)
+        else:
+            _refresh_quietly(job_id, download_now)
+
     job_ids = [job_id for job_id, _ in due]
     if connection.vendor == "sqlite" or len(job_ids) <= 1:
         for job_id in job_ids:
-            _refresh_quietly(job_id, download_now)
+            refresh(job_id, in_thread=False)
     else:
         with ThreadPoolExecutor(max_workers=PROVIDER_CONCURRENCY) as pool:
-            list(pool.map(lambda job_id: _refresh_in_thread(job_id, download_now), job_ids))
+            list(pool.map(lambda job_id: refresh(job_id, in_thread=True), job_ids))
+    if left_over:
+        VideoJob.objects.filter(pk__in=left_over).update(next_poll_at=timezone.now())
     return result
 
 
@@ -139,7 +153,7 @@ def run_sweeper(*, seconds: float = 55.0) -> int:
     deadline = time.monotonic() + seconds
     sweeps = 0
     while True:
-        sweep()
+        sweep(deadline=deadline)
         sweeps += 1
         wait = settings.POLL_INTERVAL_SECONDS
         if time.monotonic() + wait >= deadline:

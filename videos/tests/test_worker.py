@@ -25,9 +25,23 @@ def test_the_sweeper_schedule_exists_after_migrate(settings):
     assert schedule.repeats < 0
 
 
-def test_django_q_settings_redeliver_only_after_a_timeout(settings):
+def test_django_q_limits_fit_the_sweeper_and_downloads(settings):
+    import inspect
+
+    from videos.provider import build_provider
+    from videos.services.download import download_lease
+    from videos.services.polling import run_sweeper
+
     cluster = settings.Q_CLUSTER
-    assert cluster["retry"] > cluster["timeout"]
+    sweeper_seconds = inspect.signature(run_sweeper).parameters["seconds"].default
+    provider = build_provider()
+    slowest_provider_call = (
+        provider.retry_budget + settings.OPENAI_READ_TIMEOUT + settings.OPENAI_CONNECT_TIMEOUT
+    )
+    # A sweep may start a last provider call just before its deadline.
+    assert sweeper_seconds + slowest_provider_call < cluster["timeout"] < cluster["retry"]
+    assert download_lease().total_seconds() > cluster["timeout"]
+    assert cluster["workers"] >= 2  # the sweeper must not starve downloads
     assert cluster["max_attempts"] >= 1 and cluster["ack_failures"] is True
 
 
