@@ -19,4 +19,9 @@ def handle_video_event(provider_video_id: str, event_type: str) -> None:
     if job_id is None:
         logger.info("webhook %s for unknown video %s ignored", event_type, provider_video_id)
         return
-    async_task("videos.tasks.refresh_video", str(job_id), group="video-webhooks")
+    try:
+        async_task("videos.tasks.refresh_video", str(job_id), group="video-webhooks")
+    except Exception:
+        # The delivery is already recorded, so the provider's retry would be ignored as a
+        # duplicate: the poller is what picks this job up now.
+        logger.exception("could not queue the follow-up of %s for job %s", event_type, job_id)

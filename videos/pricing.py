@@ -26,12 +26,17 @@ class VideoSpec:
 
     @property
     def format(self) -> str:
-        width, height = (int(side) for side in self.size.split("x"))
-        return "16:9" if width > height else "9:16"
+        return format_of(self.size)
 
     @property
     def cost(self) -> int:
         return self.seconds * price_per_second(self.model, self.size)
+
+
+def format_of(size: str) -> str:
+    """The aspect a size has: landscape sizes are 16:9, portrait ones 9:16."""
+    width, height = (int(side) for side in size.split("x"))
+    return "16:9" if width > height else "9:16"
 
 
 def price_per_second(model: str, size: str) -> int:

@@ -61,21 +61,11 @@ class _OrderSerializer(serializers.Serializer):
 def _resolve_size(attrs) -> str:
     format_ = attrs.get("format")
     size = attrs.get("size")
-    if (
-        format_
-        and size
-        and pricing.FORMAT_SIZES.get(format_) != size
-        and _format_of(size) != format_
-    ):
+    if format_ and size and pricing.format_of(size) != format_:
         raise serializers.ValidationError(
             {"size": [f"Size {size} does not have the {format_} format; give one or the other."]}
         )
     return size or pricing.FORMAT_SIZES[format_ or "16:9"]
-
-
-def _format_of(size: str) -> str:
-    width, height = (int(side) for side in size.split("x"))
-    return "16:9" if width > height else "9:16"
 
 
 class VideoOrderSerializer(_OrderSerializer):

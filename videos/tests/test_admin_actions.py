@@ -123,3 +123,18 @@ def test_staff_without_the_wallet_permission_cannot_refund(sora_provider, client
     assert button.status_code == 403
     assert VideoJob.objects.get(pk=job.pk).status != JobStatus.FAILED
     assert entries_of(alice, "release") == []
+
+
+def test_prune_webhook_deliveries_keeps_the_last_days(capsys):
+    from datetime import timedelta
+
+    from videos.models import WebhookDelivery
+
+    old = WebhookDelivery.objects.create(webhook_id="wh_old", event_type="video.completed")
+    WebhookDelivery.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=8))
+    WebhookDelivery.objects.create(webhook_id="wh_new", event_type="video.completed")
+
+    call_command("prune_webhook_deliveries")
+
+    assert list(WebhookDelivery.objects.values_list("webhook_id", flat=True)) == ["wh_new"]
+    assert "Deleted 1 webhook deliveries" in capsys.readouterr().out
