@@ -182,3 +182,24 @@ def test_it_refuses_everything_without_a_secret(client, handled, settings, secre
 
 def test_it_only_takes_post(client):
     assert client.get("/webhooks/openai").status_code == 405
+
+
+def test_a_verified_completion_webhook_completes_and_settles_the_job(
+    sora_provider, client, django_capture_on_commit_callbacks
+):
+    from videos.models import JobStatus, VideoJob
+    from videos.tests.helpers import api_for, entries_of, order, person, wait_until
+
+    alice = person("alice", credits=200)
+    job = VideoJob.objects.get(pk=order(api_for(alice), prompt="told by webhook").json()["id"])
+    wait_until(lambda: sora_provider.retrieve(job.provider_video_id).status == "completed")
+    body, headers = signed(completed(job.provider_video_id))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, body, headers).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, body, headers).status_code == 200  # the provider's redelivery
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED and job.charge_status == "settled"
+    assert len(entries_of(alice, "settle")) == 1
