@@ -1,14 +1,16 @@
 """Small helpers shared by the video tests: people, their wallets and their API calls."""
 
 import time
+import uuid
 
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
+from videos.models import VideoJob
 from wallet.models import LedgerEntry
 from wallet.selectors import wallet_totals
-from wallet.services import deduct_credits, grant_credits
+from wallet.services import HoldRequest, deduct_credits, grant_credits, reserve_credits
 
 
 def person(name: str, *, credits: int | None = None) -> User:
@@ -60,3 +62,47 @@ def wait_until(condition, *, timeout: float = 30.0, interval: float = 0.2):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
+
+
+def pull_until_finished(client: APIClient, job_id) -> dict:
+    """Pull the job (as its owner would) until it completes or fails; its last state."""
+
+    def finished():
+        job = client.post(f"/videos/{job_id}/pull").json()
+        return job if job["status"] in ("completed", "failed") else None
+
+    return wait_until(finished)
+
+
+def finished_order(client: APIClient, **body) -> dict:
+    """Order a video and wait until it is completed, stored and settled."""
+    job = pull_until_finished(client, order(client, **body).json()["id"])
+    assert job["status"] == "completed", job
+    return job
+
+
+def held_jobs(owner: User, count: int = 1, *, cost: int = 1, **fields) -> list[VideoJob]:
+    """Jobs written straight to the database with their credits held, without the
+    provider: for tests about lists, queries and the back office."""
+    if count == 0:
+        return []
+    job_ids = [uuid.uuid4() for _ in range(count)]
+    holds = reserve_credits(
+        user=owner,
+        holds=[
+            HoldRequest(amount=cost, key=f"video:{job_id}", video_id=job_id) for job_id in job_ids
+        ],
+    )
+    defaults = {
+        "prompt": "A lighthouse at dawn",
+        "style": "default",
+        "model": "sora-2",
+        "seconds": 4,
+        "size": "1280x720",
+        "format": "16:9",
+        **fields,
+    }
+    return VideoJob.objects.bulk_create(
+        VideoJob(id=job_id, owner=owner, cost=cost, hold=hold, **defaults)
+        for job_id, hold in zip(job_ids, holds, strict=True)
+    )

@@ -4,23 +4,15 @@ import pytest
 from django.utils import timezone
 
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, order, person, wait_until
+from videos.tests.helpers import api_for, finished_order, order, person
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def finished(sora_provider):
-    alice = person("alice", credits=200)
-    client = api_for(alice)
-    job = order(client).json()
-    done = wait_until(
-        lambda: (
-            (state := client.post(f"/videos/{job['id']}/pull").json())["status"] == "completed"
-            and state
-        )
-    )
-    return client, done
+    client = api_for(person("alice", credits=200))
+    return client, finished_order(client)
 
 
 def body_of(response) -> bytes:

@@ -9,17 +9,17 @@ from django.utils import timezone
 
 from videos.models import JobStatus, VideoJob
 from videos.services.polling import sweep
-from videos.tests.helpers import api_for, available, entries_of, order, person, wait_until
+from videos.tests.helpers import (
+    api_for,
+    available,
+    entries_of,
+    order,
+    person,
+    pull_until_finished,
+    wait_until,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def pull_until_finished(client, job_id):
-    def finished():
-        job = client.post(f"/videos/{job_id}/pull").json()
-        return job if job["status"] in ("completed", "failed") else None
-
-    return wait_until(finished)
 
 
 def kinds(user):

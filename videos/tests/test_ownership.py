@@ -5,7 +5,7 @@ import time
 import pytest
 
 from videos.services.files import signed_file_path
-from videos.tests.helpers import api_for, order, person, wait_until
+from videos.tests.helpers import api_for, finished_order, order, person
 
 pytestmark = pytest.mark.django_db
 
@@ -13,15 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def alices_finished_job(sora_provider):
     alice = person("alice", credits=200)
-    client = api_for(alice)
-    job = order(client).json()
-    done = wait_until(
-        lambda: (
-            (state := client.post(f"/videos/{job['id']}/pull").json())["status"] == "completed"
-            and state
-        )
-    )
-    return alice, done
+    return alice, finished_order(api_for(alice))
 
 
 def test_another_users_job_is_a_404_on_every_route(alices_finished_job):

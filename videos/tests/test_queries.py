@@ -1,39 +1,23 @@
-import uuid
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from videos.models import JobStatus, VideoJob
-from videos.tests.helpers import api_for, person
-from wallet.services import HoldRequest, reserve_credits
+from videos.models import JobStatus
+from videos.tests.helpers import api_for, held_jobs, person
 
 pytestmark = pytest.mark.django_db
 
 
 def make_jobs(user, count: int) -> None:
-    ids = [uuid.uuid4() for _ in range(count)]
-    holds = reserve_credits(
-        user=user,
-        holds=[HoldRequest(amount=1, key=f"video:{job_id}", video_id=job_id) for job_id in ids],
-    )
-    VideoJob.objects.bulk_create(
-        VideoJob(
-            id=job_id,
-            owner=user,
-            prompt="A kite",
-            style="none",
-            model="sora-2",
-            seconds=4,
-            size="1280x720",
-            format="16:9",
-            cost=1,
-            hold=hold,
-            status=JobStatus.COMPLETED if index % 2 else JobStatus.IN_PROGRESS,
-            charge_status="settled" if index % 2 else "pending",
-            file=f"videos/{user.id}/{job_id}.mp4" if index % 2 else "",
-        )
-        for index, (job_id, hold) in enumerate(zip(ids, holds, strict=True))
+    """Half of them finished with a stored file (so file_url is signed), half running."""
+    finished = count // 2
+    held_jobs(user, count - finished, status=JobStatus.IN_PROGRESS)
+    held_jobs(
+        user,
+        finished,
+        status=JobStatus.COMPLETED,
+        charge_status="settled",
+        file=f"videos/{user.id}/finished.mp4",
     )
 
 

@@ -6,7 +6,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, entries_of, order, person, wait_until
+from videos.tests.helpers import api_for, entries_of, finished_order, person
 
 BUCKET = "storycraft-test"
 
@@ -52,14 +52,8 @@ def s3_storage(settings, s3_endpoint):
 def test_a_video_is_stored_in_s3_and_the_presigned_link_plays(sora_provider, s3_storage):
     alice = person("alice", credits=200)
     client = api_for(alice)
-    job = order(client).json()
-    done = wait_until(
-        lambda: (
-            (state := client.post(f"/videos/{job['id']}/pull").json())["status"] == "completed"
-            and state
-        )
-    )
-    stored = VideoJob.objects.get(pk=job["id"])
+    done = finished_order(client)
+    stored = VideoJob.objects.get(pk=done["id"])
     assert done["file_url"].startswith(s3_storage) and "Signature" in done["file_url"]
 
     video = httpx.get(done["file_url"])
