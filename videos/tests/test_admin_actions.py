@@ -138,3 +138,32 @@ def test_prune_webhook_deliveries_keeps_the_last_days(capsys):
 
     assert list(WebhookDelivery.objects.values_list("webhook_id", flat=True)) == ["wh_new"]
     assert "Deleted 1 webhook deliveries" in capsys.readouterr().out
+
+
+def test_reconcile_videos_agrees_with_a_healthy_history(sora_provider, capsys):
+    alice = person("alice", credits=400)
+    api = api_for(alice)
+    done = order(api, prompt="reconciled").json()
+    wait_until(lambda: api.post(f"/videos/{done['id']}/pull").json()["status"] == "completed")
+    order(api, prompt="[emulator:reject] reconciled refusal")
+    order(api, prompt="[emulator:slow] reconciled, still running")
+
+    call_command("reconcile_videos")
+
+    assert "Checked 3 video jobs against their holds: all agree." in capsys.readouterr().out
+
+
+def test_reconcile_videos_exits_1_when_a_job_and_its_hold_disagree(sora_provider, capsys):
+    from django.core.management.base import CommandError
+
+    from wallet.services import release_hold
+
+    alice = person("alice", credits=200)
+    job = VideoJob.objects.get(pk=order(api_for(alice), prompt="[emulator:slow] odd").json()["id"])
+    release_hold(hold_id=job.hold_id)  # behind the job's back
+
+    with pytest.raises(CommandError) as raised:
+        call_command("reconcile_videos")
+
+    assert raised.value.returncode == 1
+    assert f"job {job.id}: charge status pending but its hold is release" in capsys.readouterr().out
