@@ -42,6 +42,8 @@ class JobFilterSerializer(serializers.Serializer):
 
 
 class VideoListView(APIView):
+    pagination_class = NewestFirstCursorPagination  # also tells the schema the list is paged
+
     @extend_schema(parameters=[JobFilterSerializer], responses={200: VideoJobSerializer(many=True)})
     def get(self, request):
         filters = JobFilterSerializer(data=request.query_params)
@@ -51,7 +53,7 @@ class VideoListView(APIView):
             jobs = jobs.filter(status=filters.validated_data["status"])
         if "batch" in filters.validated_data:
             jobs = jobs.filter(batch_id=filters.validated_data["batch"])
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(jobs, request, view=self)
         data = VideoJobSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
