@@ -56,3 +56,11 @@ def test_wrong_types_for_seconds_are_a_400(sora_provider, value):
     alice = person("alice", credits=200)
     response = order(api_for(alice), seconds=value)
     assert response.status_code == 400 and "seconds" in response.json()
+
+
+@pytest.mark.parametrize("path", ["/videos", "/wallet/transactions"])
+@pytest.mark.parametrize("page_size", ["abc", "0", "-5", "1.5", "9" * 40])
+def test_a_junk_page_size_is_a_400(path, page_size):
+    response = api_for(person("alice", credits=10)).get(path, {"page_size": page_size})
+    assert response.status_code == 400
+    assert "page_size" in response.json()
