@@ -35,6 +35,25 @@ def test_it_refuses_queryset_updates_and_deletes(welcome):
         LedgerEntry.objects.bulk_update([welcome], ["note"])
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE wallet_ledgerentry SET balance_change = 1000000 WHERE id = %s",
+        "DELETE FROM wallet_ledgerentry WHERE id = %s",
+    ],
+)
+def test_the_database_refuses_raw_updates_and_deletes(welcome, sql):
+    from django.db import connection
+
+    with (
+        pytest.raises(IntegrityError, match="immutable"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [welcome.pk])
+    assert LedgerEntry.objects.get(pk=welcome.pk).balance_change == welcome.balance_change
+
+
 def test_it_refuses_to_delete_a_user_with_a_ledger(welcome):
     from django.db.models import ProtectedError
 

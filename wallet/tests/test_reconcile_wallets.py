@@ -18,8 +18,12 @@ def reconcile() -> str:
 
 
 def raw_sql(sql: str, params: list) -> None:
+    """Tamper as a database superuser could: past the trigger that keeps entries immutable
+    (replication mode skips triggers, for this transaction only)."""
     with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(sql, params)
+        cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 @pytest.fixture
