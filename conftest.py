@@ -14,6 +14,16 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture
+def sam(client, db):
+    """Sam from support: a superuser, logged into the admin through `client`."""
+    from tests.admin_support import staff
+
+    sam = staff("sam")
+    client.force_login(sam)
+    return sam
+
+
 # --- The Sora emulator (videos.provider and the job tests) ---------------------------------
 
 

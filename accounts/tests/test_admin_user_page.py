@@ -2,18 +2,11 @@ import uuid
 
 import pytest
 
-from tests.admin_support import staff, unfinished_job
+from tests.admin_support import unfinished_job
 from videos.tests.helpers import available, entries_of, person
 from wallet.models import EntryKind
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sam(client):
-    sam = staff("sam")
-    client.force_login(sam)
-    return sam
 
 
 def credits_url(user) -> str:

@@ -13,13 +13,6 @@ WALLETS = "/admin/wallet/wallet/"
 ENTRIES = "/admin/wallet/ledgerentry/"
 
 
-@pytest.fixture
-def sam(client):
-    sam = person("sam", is_staff=True, is_superuser=True)
-    client.force_login(sam)
-    return sam
-
-
 def adjust(client, wallet: Wallet, **form):
     data = {
         "action": "adjust_credits",
