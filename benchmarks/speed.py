@@ -17,8 +17,8 @@ def batch(base_url: str, rounds: int = ROUNDS) -> list[Result]:
     connections are reused or not. Rounds alternate so that drift hits both equally,
     and the medians are compared.
     """
+    from catalog.styles import STYLES, provider_prompt
     from videos.provider import build_provider
-    from videos.styles import STYLES, provider_prompt
 
     prompts = [provider_prompt("A paper boat sails down a rainy street", s) for s in STYLES]
     order = ("sora-2", 4, "720x1280")

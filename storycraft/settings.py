@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_q",
     "accounts",
     "wallet",
+    "catalog",
     "videos",
 ]
 
@@ -203,7 +204,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"VideoStyleEnum": "videos.styles.STYLES"},
+    "ENUM_NAME_OVERRIDES": {"VideoStyleEnum": "catalog.styles.STYLES"},
     "PREPROCESSING_HOOKS": ["storycraft.schema.drop_trailing_slash_twins"],
 }
 

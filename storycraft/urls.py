@@ -10,6 +10,7 @@ urlpatterns = [
     path("auth/", include("accounts.urls")),
     path("webhooks/", include("videos.webhook_urls")),
     path("wallet", include("wallet.urls")),
+    path("", include("catalog.urls")),
     path("", include("videos.urls")),
     *route("healthz", healthz, "healthz"),
     *route("readyz", readyz, "readyz"),

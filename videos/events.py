@@ -9,10 +9,10 @@ from videos.models import VideoJob
 logger = logging.getLogger(__name__)
 
 
-def handle_video_event(provider_video_id: str, event_type: str) -> None:
+def handle_video_event(endpoint_id: int, provider_video_id: str, event_type: str) -> None:
     """Follow up on `video.completed` / `video.failed`: refresh that job in the worker."""
     job_id = (
-        VideoJob.objects.filter(provider_video_id=provider_video_id)
+        VideoJob.objects.filter(endpoint_id=endpoint_id, provider_video_id=provider_video_id)
         .values_list("id", flat=True)
         .first()
     )

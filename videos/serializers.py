@@ -1,16 +1,13 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from videos import pricing, styles
+from catalog import styles
+from catalog.models import MAX_PROMPT_LENGTH
+from catalog.selectors import Offer, SizeOffer, orderable_offer, orderable_offers
 from videos.models import VideoJob
+from videos.pricing import VideoSpec
 from videos.services.files import file_url_for
-
-_SIZE_HELP = (
-    "Sizes: 720x1280 or 1280x720 for both models; 1024x1792 or 1792x1024 for sora-2-pro only."
-)
-_FORMAT_CHOICE_ERROR = (
-    '"{input}" is not a supported format. Use "16:9" (1280x720) or "9:16" (720x1280), '
-    "or give a size instead. " + _SIZE_HELP
-)
 
 
 def _choice(choices, error: str, **kwargs) -> serializers.ChoiceField:
@@ -19,53 +16,128 @@ def _choice(choices, error: str, **kwargs) -> serializers.ChoiceField:
     )
 
 
+def _listing(values) -> str:
+    values = [str(value) for value in values]
+    return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else "".join(values)
+
+
+def _sizes_text(offer: Offer) -> str:
+    return ", ".join(f"{size.size} ({size.format})" for size in offer.sizes)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _Seconds(serializers.Field):
+    """Taken as given and checked against the chosen model, so that any wrong value gets
+    the same answer: what that model offers."""
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class _OrderSerializer(serializers.Serializer):
-    prompt = serializers.CharField(max_length=pricing.MAX_PROMPT_LENGTH, trim_whitespace=True)
-    seconds = _choice(
-        pricing.SECONDS, '"{input}" is not a supported length. Use 4, 8 or 12 seconds.'
+    prompt = serializers.CharField(max_length=MAX_PROMPT_LENGTH, trim_whitespace=True)
+    seconds = _Seconds(help_text="A length the model offers (GET /models).")
+    format = serializers.CharField(
+        required=False, max_length=8, help_text='An aspect the model offers, e.g. "16:9".'
     )
-    format = _choice(tuple(pricing.FORMAT_SIZES), _FORMAT_CHOICE_ERROR, required=False)
-    size = _choice(
-        pricing.STANDARD_SIZES + pricing.HD_SIZES,
-        '"{input}" is not a supported size. ' + _SIZE_HELP,
+    size = serializers.CharField(
+        required=False, max_length=16, help_text="A size the model offers, e.g. 1280x720."
+    )
+    model = serializers.CharField(
         required=False,
-    )
-    model = _choice(
-        pricing.MODELS,
-        '"{input}" is not a supported model. Use "sora-2" or "sora-2-pro".',
-        default=pricing.DEFAULT_MODEL,
+        max_length=100,
+        help_text="A model id from GET /models; default: its default.",
     )
 
     def validate(self, attrs):
-        size = _resolve_size(attrs)
-        if size not in pricing.SIZES_BY_MODEL[attrs["model"]]:
-            raise serializers.ValidationError({"size": [f"{size} needs sora-2-pro. {_SIZE_HELP}"]})
-        attrs["size"] = size
-        attrs.pop("format", None)
+        offer = self._offer(attrs.get("model"))
+        attrs["seconds"] = self._seconds(offer, attrs["seconds"])
+        attrs["size"] = self._size(offer, attrs.get("format"), attrs.get("size"))
+        attrs["offer"] = offer
         return attrs
 
-    def _check_prompt_length(self, prompt: str, style_names) -> None:
+    def _offer(self, model_id: str | None) -> Offer:
+        offer = orderable_offer(model_id)
+        if offer is None:
+            available = _listing(offer.model_id for offer in orderable_offers()) or "none"
+            problem = (
+                f'"{model_id}" is not a model you can order.'
+                if model_id is not None
+                else "There is no default model: name one."
+            )
+            raise serializers.ValidationError({"model": [f"{problem} Available: {available}."]})
+        return offer
+
+    def _seconds(self, offer: Offer, seconds) -> int:
+        if (
+            isinstance(seconds, str)
+            and seconds.isascii()
+            and seconds.isdigit()
+            and len(seconds) < 5
+        ):
+            seconds = int(seconds)
+        if isinstance(seconds, bool) or seconds not in offer.durations:
+            raise serializers.ValidationError(
+                {
+                    "seconds": [
+                        f"{offer.model_id} makes videos of {_listing(offer.durations)} seconds."
+                    ]
+                }
+            )
+        return int(seconds)
+
+    def _size(self, offer: Offer, format_: str | None, size: str | None) -> SizeOffer:
+        if size:
+            chosen = offer.size(size)
+            if chosen is None:
+                others = [other.model_id for other in orderable_offers() if other.size(size)]
+                elsewhere = f" ({_listing(others)} does)" if others else ""
+                raise serializers.ValidationError(
+                    {
+                        "size": [
+                            f"{offer.model_id} does not make {size}{elsewhere}. "
+                            f"Its sizes: {_sizes_text(offer)}."
+                        ]
+                    }
+                )
+            if format_ and chosen.format != format_:
+                raise serializers.ValidationError(
+                    {
+                        "size": [
+                            f"Size {size} is {chosen.format}, not {format_}; give one or the other."
+                        ]
+                    }
+                )
+            return chosen
+        if format_:
+            chosen = offer.size_for_format(format_)
+            if chosen is None:
+                raise serializers.ValidationError(
+                    {
+                        "format": [
+                            f'{offer.model_id} has no "{format_}" size. '
+                            f"Its sizes: {_sizes_text(offer)}; give a format or a size."
+                        ]
+                    }
+                )
+            return chosen
+        return offer.default_size_offer
+
+    def _check_prompt_length(self, prompt: str, offer: Offer, style_names) -> None:
         for style in style_names:
             length = len(styles.provider_prompt(prompt, style))
-            if length > pricing.MAX_PROMPT_LENGTH:
+            if length > offer.max_prompt_length:
                 raise serializers.ValidationError(
                     {
                         "prompt": [
                             f"With the {style!r} style the prompt is {length} characters; "
-                            f"at most {pricing.MAX_PROMPT_LENGTH} are allowed."
+                            f"{offer.model_id} takes at most {offer.max_prompt_length}."
                         ]
                     }
                 )
-
-
-def _resolve_size(attrs) -> str:
-    format_ = attrs.get("format")
-    size = attrs.get("size")
-    if format_ and size and pricing.format_of(size) != format_:
-        raise serializers.ValidationError(
-            {"size": [f"Size {size} does not have the {format_} format; give one or the other."]}
-        )
-    return size or pricing.FORMAT_SIZES[format_ or "16:9"]
 
 
 class VideoOrderSerializer(_OrderSerializer):
@@ -77,11 +149,18 @@ class VideoOrderSerializer(_OrderSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        self._check_prompt_length(attrs["prompt"], [attrs["style"]])
+        self._check_prompt_length(attrs["prompt"], attrs["offer"], [attrs["style"]])
         return attrs
 
-    def to_spec(self) -> pricing.VideoSpec:
-        return pricing.VideoSpec(**self.validated_data)
+    def to_spec(self) -> VideoSpec:
+        data = self.validated_data
+        return VideoSpec.of(
+            data["offer"],
+            data["size"],
+            prompt=data["prompt"],
+            style=data["style"],
+            seconds=data["seconds"],
+        )
 
 
 class BatchOrderSerializer(_OrderSerializer):
@@ -101,14 +180,22 @@ class BatchOrderSerializer(_OrderSerializer):
         chosen = attrs.get("styles") or list(styles.STYLES)
         if len(set(chosen)) != len(chosen):
             raise serializers.ValidationError({"styles": ["Each style may be listed once."]})
-        self._check_prompt_length(attrs["prompt"], chosen)
+        self._check_prompt_length(attrs["prompt"], attrs["offer"], chosen)
         attrs["styles"] = chosen
         return attrs
 
-    def to_specs(self) -> list[pricing.VideoSpec]:
-        data = dict(self.validated_data)
-        chosen = data.pop("styles")
-        return [pricing.VideoSpec(style=style, **data) for style in chosen]
+    def to_specs(self) -> list[VideoSpec]:
+        data = self.validated_data
+        return [
+            VideoSpec.of(
+                data["offer"],
+                data["size"],
+                prompt=data["prompt"],
+                style=style,
+                seconds=data["seconds"],
+            )
+            for style in data["styles"]
+        ]
 
 
 class VideoErrorSerializer(serializers.Serializer):

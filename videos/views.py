@@ -1,11 +1,11 @@
 from django.http import HttpResponseNotModified
-from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from storycraft.conditional import etag_matches
 from storycraft.pagination import NewestFirstCursorPagination
 from videos import selectors
 from videos.models import JobStatus
@@ -89,17 +89,13 @@ class BatchView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
-    return if_none_match.strip() == "*" or etag in parse_etags(if_none_match)
-
-
 class VideoDetailView(APIView):
     @extend_schema(responses={200: VideoJobSerializer, 304: None})
     def get(self, request, job_id):
         job = selectors.job_of(request.user, job_id)
         etag = files.job_etag(job)
         # Clients poll this: an unchanged job costs one query and no serialization.
-        if _matches(request.headers.get("If-None-Match", ""), etag):
+        if etag_matches(request.headers.get("If-None-Match", ""), etag):
             response = HttpResponseNotModified()
         else:
             response = Response(VideoJobSerializer(job, context={"request": request}).data)

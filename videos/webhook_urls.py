@@ -1,4 +1,8 @@
 from storycraft.routing import route
 from videos.webhooks import openai_webhook
 
-urlpatterns = [*route("openai", openai_webhook, "openai-webhook")]
+urlpatterns = [
+    *route("openai", openai_webhook, "openai-webhook"),
+    # Every other provider endpoint signs with its own secret, so it has its own URL.
+    *route("openai/<slug:endpoint_name>", openai_webhook, "endpoint-webhook"),
+]

@@ -1,15 +1,16 @@
-"""POST /webhooks/openai: Standard Webhooks verification and deduplication by webhook-id."""
+"""POST /webhooks/openai[/<endpoint>]: Standard Webhooks verification with that provider
+endpoint's secret, and deduplication by webhook-id."""
 
 import json
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from videos import events
 from videos.models import WebhookDelivery
 
@@ -26,15 +27,14 @@ class UnverifiedWebhook(Exception):
         self.detail, self.code = detail, code
 
 
-def verify_webhook(body: bytes, headers) -> dict:
+def verify_webhook(body: bytes, headers, *, secret: str) -> dict:
     """The event of a correctly signed, fresh (±300 s) delivery, or UnverifiedWebhook."""
-    secret = settings.OPENAI_WEBHOOK_SECRET
     if not secret:
         raise UnverifiedWebhook("Webhooks are not configured.", "webhook_not_configured")
     try:
         webhook = Webhook(secret)
     except Exception as error:
-        logger.error("OPENAI_WEBHOOK_SECRET is not a valid whsec_ secret: %r", error)
+        logger.error("the webhook secret is not a valid whsec_ secret: %r", error)
         raise UnverifiedWebhook("Webhooks are not configured.", "webhook_not_configured") from None
     signed = {name: headers[name] for name in SIGNATURE_HEADERS if name in headers}
     try:
@@ -49,32 +49,40 @@ def verify_webhook(body: bytes, headers) -> dict:
     return event
 
 
-def record_delivery(*, webhook_id: str, event: dict) -> bool:
+def record_delivery(*, endpoint: ProviderEndpoint, webhook_id: str, event: dict) -> bool:
     """Keep this delivery; False when its webhook-id was seen before (a redelivery)."""
     data = event.get("data") if isinstance(event.get("data"), dict) else {}
     video_id = data.get("id") if isinstance(data.get("id"), str) else ""
     event_type = event["type"]
     with transaction.atomic():
         _, created = WebhookDelivery.objects.get_or_create(
+            endpoint=endpoint,
             webhook_id=webhook_id,
-            defaults={"event_type": event_type[:64], "provider_video_id": video_id[:255]},
+            defaults={"event_type": event_type[:64], "provider_video_id": video_id[:1024]},
         )
         if created and video_id and event_type in VIDEO_EVENTS:
-            transaction.on_commit(lambda: events.handle_video_event(video_id, event_type))
+            transaction.on_commit(
+                lambda: events.handle_video_event(endpoint.pk, video_id, event_type)
+            )
     return created
 
 
 @csrf_exempt
 @require_POST
-def openai_webhook(request: HttpRequest) -> JsonResponse:
+def openai_webhook(request: HttpRequest, endpoint_name: str = DEFAULT_ENDPOINT) -> JsonResponse:
+    endpoint = ProviderEndpoint.objects.filter(name=endpoint_name).first()
+    if endpoint is None:
+        return JsonResponse(
+            {"detail": "No such provider endpoint.", "code": "not_found"}, status=404
+        )
     try:
-        event = verify_webhook(request.body, request.headers)
+        event = verify_webhook(request.body, request.headers, secret=endpoint.webhook_secret())
     except UnverifiedWebhook as refusal:
         logger.warning("webhook refused: %s", refusal.detail)
         return JsonResponse({"detail": refusal.detail, "code": refusal.code}, status=400)
     webhook_id = request.headers["webhook-id"]
-    if not record_delivery(webhook_id=webhook_id, event=event):
+    if not record_delivery(endpoint=endpoint, webhook_id=webhook_id, event=event):
         logger.info("webhook %s already handled", webhook_id)
         return JsonResponse({"detail": "Already received.", "code": "duplicate"})
-    logger.info("webhook %s: %s", webhook_id, json.dumps(event.get("data")))
+    logger.info("webhook %s from %s: %s", webhook_id, endpoint, json.dumps(event.get("data")))
     return JsonResponse({"detail": "Received.", "code": "ok"})

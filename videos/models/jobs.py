@@ -28,7 +28,7 @@ class Batch(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     prompt = models.TextField()
-    model = models.CharField(max_length=64)
+    model = models.CharField(max_length=100)
     seconds = models.PositiveSmallIntegerField()
     size = models.CharField(max_length=16)
     format = models.CharField(max_length=8)
@@ -62,11 +62,17 @@ class VideoJob(models.Model):
     )
     prompt = models.TextField(help_text="The user's own prompt, without the style's addition.")
     style = models.CharField(max_length=16)
-    model = models.CharField(max_length=64)
+    model = models.CharField(max_length=100, help_text="The catalog model it was ordered as.")
     seconds = models.PositiveSmallIntegerField()
     size = models.CharField(max_length=16)
     format = models.CharField(max_length=8)
     cost = models.PositiveIntegerField()
+    # Where it was sent and as what, fixed at order time: polling, webhooks and downloads
+    # keep working whatever happens to the catalog afterwards.
+    endpoint = models.ForeignKey(
+        "catalog.ProviderEndpoint", on_delete=models.PROTECT, related_name="+"
+    )
+    upstream_model = models.CharField(max_length=200)
     hold = models.OneToOneField(
         "wallet.LedgerEntry", on_delete=models.PROTECT, related_name="video_job"
     )
@@ -74,8 +80,9 @@ class VideoJob(models.Model):
         max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.PENDING
     )
 
-    # NULL until the provider accepts the job; unique once it has.
-    provider_video_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    # NULL until the provider accepts the job; unique per endpoint once it has. Gateways
+    # encode their routing into ids (LiteLLM's run to 242 characters).
+    provider_video_id = models.CharField(max_length=1024, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=64, blank=True)
@@ -113,6 +120,9 @@ class VideoJob(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["owner", "idempotency_key"], name="videos_job_idempotency_key"
+            ),
+            models.UniqueConstraint(
+                fields=["endpoint", "provider_video_id"], name="videos_job_provider_video"
             ),
             models.CheckConstraint(
                 condition=Q(progress__gte=0, progress__lte=100), name="videos_job_progress_0_100"

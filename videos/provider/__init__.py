@@ -1,14 +1,15 @@
-"""The video provider: one shared client per process, built from settings.
+"""Video providers: one shared client per provider endpoint and process.
 
 from videos.provider import get_provider
-video = get_provider().create(prompt, "sora-2", 4, "720x1280")
+video = get_provider(job.endpoint).create(prompt, "sora-2", 4, "720x1280")
 """
 
 import os
 import threading
+from dataclasses import asdict
 
-from django.conf import settings
-
+from catalog.endpoints import EMULATOR_API_KEY, Connection, connection_of
+from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from videos.provider.base import (
     ProviderError,
     ProviderNotFound,
@@ -21,6 +22,7 @@ from videos.provider.base import (
 from videos.provider.openai import OpenAIVideoProvider
 
 __all__ = [
+    "EMULATOR_API_KEY",
     "OpenAIVideoProvider",
     "ProviderError",
     "ProviderNotFound",
@@ -30,45 +32,50 @@ __all__ = [
     "ProviderVideo",
     "VideoProvider",
     "build_provider",
+    "connection_of",
     "get_provider",
     "reset_provider",
 ]
 
-# The emulator accepts any key but, like OpenAI, refuses a request without one.
-EMULATOR_API_KEY = "sk-emulator"
 
-_lock = threading.Lock()
-_shared: tuple[int, OpenAIVideoProvider] | None = None
+def _default_endpoint() -> ProviderEndpoint:
+    # Everything the default endpoint leaves blank comes from settings: no query needed.
+    return ProviderEndpoint(name=DEFAULT_ENDPOINT)
 
 
-def build_provider(**overrides) -> OpenAIVideoProvider:
-    """A new client from settings; keyword arguments (base_url, read_timeout, ...) win."""
-    options = {
-        "base_url": settings.OPENAI_BASE_URL,
-        "api_key": settings.OPENAI_API_KEY or EMULATOR_API_KEY,
-        "auth_style": settings.OPENAI_AUTH_STYLE,
-        "connect_timeout": settings.OPENAI_CONNECT_TIMEOUT,
-        "read_timeout": settings.OPENAI_READ_TIMEOUT,
-        "max_retries": settings.OPENAI_MAX_RETRIES,
-    }
+def build_provider(endpoint: ProviderEndpoint | None = None, **overrides) -> OpenAIVideoProvider:
+    """A new client for an endpoint (the default one when None); keyword arguments
+    (base_url, read_timeout, ...) win."""
+    options = asdict(connection_of(endpoint or _default_endpoint()))
     options.update(overrides)
     return OpenAIVideoProvider(**options)
 
 
-def get_provider() -> VideoProvider:
-    """The process's shared client, so that connections are pooled across requests and tasks."""
-    global _shared
+_lock = threading.Lock()
+# endpoint name -> (pid, connection, client)
+_shared: dict[str, tuple[int, Connection, OpenAIVideoProvider]] = {}
+
+
+def get_provider(endpoint: ProviderEndpoint | None = None) -> VideoProvider:
+    """The process's shared client for this endpoint (the default one when None), so
+    connections are pooled across requests and tasks. An endpoint edited in the admin
+    gets a new client at once."""
+    endpoint = endpoint or _default_endpoint()
+    connection = connection_of(endpoint)
     with _lock:
+        shared = _shared.get(endpoint.name)
         # Keyed by pid: a client inherited through fork must not share sockets with its parent.
-        if _shared is None or _shared[0] != os.getpid():
-            _shared = (os.getpid(), build_provider())
-        return _shared[1]
+        if shared is None or shared[0] != os.getpid() or shared[1] != connection:
+            # The replaced client may still serve a request in another thread: left to GC.
+            shared = (os.getpid(), connection, OpenAIVideoProvider(**asdict(connection)))
+            _shared[endpoint.name] = shared
+        return shared[2]
 
 
 def reset_provider() -> None:
-    """Forget the shared client (tests that change settings call this)."""
-    global _shared
+    """Forget the shared clients (tests that change settings call this)."""
     with _lock:
-        if _shared is not None and _shared[0] == os.getpid():
-            _shared[1].close()
-        _shared = None
+        for pid, _, client in _shared.values():
+            if pid == os.getpid():
+                client.close()
+        _shared.clear()

@@ -102,11 +102,12 @@ class OpenAIVideoProvider:
     ):
         if auth_style not in ("bearer", "api-key"):
             raise ValueError(f"auth_style must be 'bearer' or 'api-key', not {auth_style!r}")
-        auth = (
-            {"authorization": f"Bearer {api_key}"}
-            if auth_style == "bearer"
-            else {"api-key": api_key}
-        )
+        if not api_key:
+            auth = {}  # a gateway that wants no key
+        elif auth_style == "bearer":
+            auth = {"authorization": f"Bearer {api_key}"}
+        else:
+            auth = {"api-key": api_key}
         self.max_retries = max_retries
         # Retries (waits included) stop after this many seconds: a web request that orders
         # a video must answer well within the server's timeout.
@@ -221,7 +222,8 @@ class OpenAIVideoProvider:
             if retry and not last and not out_of_budget(delay):
                 self._sleep(delay)
                 continue
-            if retry or status >= 500:
+            # A refused key or region is our configuration, not the user's order.
+            if retry or status >= 500 or status in (401, 403):
                 raise ProviderUnavailable(message, status_code=status, request_id=request_id)
             error_class = ProviderNotFound if status == 404 else ProviderRejected
             raise error_class(

@@ -59,7 +59,11 @@ def download_job(*, job_id) -> VideoJob:
 def _claim_download(job_id) -> VideoJob | None:
     now = timezone.now()
     with transaction.atomic():
-        job = VideoJob.objects.select_for_update(of=("self",)).get(pk=job_id)
+        job = (
+            VideoJob.objects.select_for_update(of=("self",))
+            .select_related("endpoint")
+            .get(pk=job_id)
+        )
         if job.status != JobStatus.DOWNLOADING:
             return None
         if job.download_lease_until and job.download_lease_until > now:
@@ -74,7 +78,7 @@ def _store(job: VideoJob, name: str) -> None:
     # Spool to disk, not memory: a video may be large, and a half-received file must
     # never reach storage.
     with tempfile.TemporaryFile() as spool:
-        with get_provider().stream_content(job.provider_video_id) as chunks:
+        with get_provider(job.endpoint).stream_content(job.provider_video_id) as chunks:
             for chunk in chunks:
                 spool.write(chunk)
         spool.seek(0)

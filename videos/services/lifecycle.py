@@ -23,15 +23,17 @@ _PROVIDER_STATUSES = {"queued": JobStatus.QUEUED, "in_progress": JobStatus.IN_PR
 
 
 def _locked(job_id) -> VideoJob:
-    return VideoJob.objects.select_for_update(of=("self",)).get(pk=job_id)
+    return (
+        VideoJob.objects.select_for_update(of=("self",)).select_related("endpoint").get(pk=job_id)
+    )
 
 
-def next_poll_time(*, age: timedelta, hint_seconds: float | None = None):
+def next_poll_time(*, age: timedelta, hint_seconds: float | None = None, webhooks: bool = False):
     """When to ask the provider again about a job this old. Young jobs are asked every
     POLL_INTERVAL_SECONDS; older ones less often (up to once a minute, or every three
-    minutes when webhooks tell us first), never sooner than the provider's own hint."""
+    minutes when the job's endpoint sends webhooks), never sooner than the provider's hint."""
     interval = settings.POLL_INTERVAL_SECONDS
-    ceiling = max(interval, 180 if settings.OPENAI_WEBHOOK_SECRET else 60)
+    ceiling = max(interval, 180 if webhooks else 60)
     delay = min(interval * (1 + age.total_seconds() / 60), ceiling)
     return timezone.now() + timedelta(seconds=max(delay, hint_seconds or 0.0))
 
@@ -96,7 +98,9 @@ def apply_provider_state(*, job_id, video: ProviderVideo) -> tuple[VideoJob, boo
             job.status = _PROVIDER_STATUSES.get(video.status, job.status)
             job.progress = max(job.progress, min(int(video.progress or 0), 99))
             job.next_poll_at = next_poll_time(
-                age=timezone.now() - job.created_at, hint_seconds=video.poll_after_seconds
+                age=timezone.now() - job.created_at,
+                hint_seconds=video.poll_after_seconds,
+                webhooks=bool(job.endpoint.webhook_secret()),
             )
             job.save()
             return job, False

@@ -5,11 +5,11 @@ import json
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalog.styles import provider_prompt
 from videos.models import Batch, JobStatus, VideoJob
 from videos.pricing import VideoSpec
 from videos.provider import get_provider
@@ -21,7 +21,6 @@ from videos.services.errors import (
     ProviderRejectedError,
     ProviderUnavailableError,
 )
-from videos.styles import provider_prompt
 from wallet.services import HoldRequest, InsufficientCredits, reserve_credits
 
 logger = logging.getLogger(__name__)
@@ -59,6 +58,8 @@ def _new_job(*, job_id, user, spec: VideoSpec, hold, batch=None, key=None, finge
         size=spec.size,
         format=spec.format,
         cost=spec.cost,
+        endpoint_id=spec.endpoint_id,
+        upstream_model=spec.upstream_model,
         hold=hold,
         idempotency_key=key,
         request_fingerprint=fingerprint,
@@ -72,7 +73,7 @@ def order_video(*, user, spec: VideoSpec, idempotency_key: str | None = None) ->
 
     Raises InsufficientCreditsError (nothing created), IdempotencyKeyReused, and
     ProviderRejectedError / ProviderUnavailableError (job failed, credits released)."""
-    fingerprint = _fingerprint(asdict(spec))
+    fingerprint = _fingerprint(spec.request)
     if idempotency_key:
         existing = VideoJob.objects.filter(owner=user, idempotency_key=idempotency_key).first()
         if existing:
@@ -132,7 +133,7 @@ def order_batch(
 ) -> tuple[Batch, list[VideoJob]]:
     """Order one prompt in several styles: every hold is reserved at once, or none."""
     first = specs[0]
-    fingerprint = _fingerprint([asdict(spec) for spec in specs])
+    fingerprint = _fingerprint([spec.request for spec in specs])
     if idempotency_key:
         existing = Batch.objects.filter(owner=user, idempotency_key=idempotency_key).first()
         if existing:
@@ -185,7 +186,7 @@ def order_batch(
 def submit_job(*, job_id, raise_errors: bool = False) -> VideoJob:
     """Create the job at the provider. A refusal or an outage fails it and releases its
     credits; with raise_errors the caller gets the matching API error."""
-    job = VideoJob.objects.get(pk=job_id)
+    job = VideoJob.objects.select_related("endpoint").get(pk=job_id)
     if job.provider_video_id or job.status != JobStatus.QUEUED:
         return job
     job = _record_outcome(job, _create_at_provider(job))
@@ -197,7 +198,9 @@ def submit_job(*, job_id, raise_errors: bool = False) -> VideoJob:
 def _submit_together(job_ids) -> list[VideoJob]:
     """Submit a batch's jobs in parallel: only the HTTP calls run in threads, every
     database write stays on this connection."""
-    jobs = list(VideoJob.objects.filter(pk__in=job_ids, status=JobStatus.QUEUED))
+    jobs = list(
+        VideoJob.objects.select_related("endpoint").filter(pk__in=job_ids, status=JobStatus.QUEUED)
+    )
     with ThreadPoolExecutor(max_workers=max(len(jobs), 1)) as pool:
         outcomes = list(pool.map(_create_at_provider, jobs))
     for job, outcome in zip(jobs, outcomes, strict=True):
@@ -208,9 +211,9 @@ def _submit_together(job_ids) -> list[VideoJob]:
 
 def _create_at_provider(job: VideoJob) -> ProviderVideo | ProviderError:
     try:
-        return get_provider().create(
+        return get_provider(job.endpoint).create(
             prompt=provider_prompt(job.prompt, job.style),
-            model=job.model,
+            model=job.upstream_model,
             seconds=job.seconds,
             size=job.size,
         )

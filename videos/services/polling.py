@@ -35,7 +35,7 @@ def enqueue_download(job_id) -> None:
 
 def refresh_job(*, job_id, download_now: bool = False) -> VideoJob:
     """Ask the provider about one job and act on the answer. Idempotent."""
-    job = VideoJob.objects.get(pk=job_id)
+    job = VideoJob.objects.select_related("endpoint").get(pk=job_id)
     if job.status == JobStatus.DOWNLOADING:
         return _download(job.id, now=download_now)
     if not job.is_active:
@@ -53,7 +53,7 @@ def refresh_job(*, job_id, download_now: bool = False) -> VideoJob:
             )
         return job
     try:
-        video = get_provider().retrieve(job.provider_video_id)
+        video = get_provider(job.endpoint).retrieve(job.provider_video_id)
     except ProviderNotFound:
         return lifecycle.fail_job(
             job_id=job.id, code="not_found", message="The provider no longer knows this job."

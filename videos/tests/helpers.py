@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
+from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from videos.models import VideoJob
 from wallet.models import LedgerEntry
 from wallet.selectors import wallet_totals
@@ -97,6 +98,8 @@ def held_jobs(owner: User, count: int = 1, *, cost: int = 1, **fields) -> list[V
         "prompt": "A lighthouse at dawn",
         "style": "default",
         "model": "sora-2",
+        "upstream_model": "sora-2",
+        "endpoint": ProviderEndpoint.objects.get(name=DEFAULT_ENDPOINT),
         "seconds": 4,
         "size": "1280x720",
         "format": "16:9",

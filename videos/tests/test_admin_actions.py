@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from catalog.models import ProviderEndpoint
 from videos.models import JobStatus, VideoJob
 from videos.tests.helpers import api_for, available, entries_of, order, person, wait_until
 
@@ -130,9 +131,17 @@ def test_prune_webhook_deliveries_keeps_the_last_days(capsys):
 
     from videos.models import WebhookDelivery
 
-    old = WebhookDelivery.objects.create(webhook_id="wh_old", event_type="video.completed")
+    old = WebhookDelivery.objects.create(
+        endpoint=ProviderEndpoint.objects.get(name="default"),
+        webhook_id="wh_old",
+        event_type="video.completed",
+    )
     WebhookDelivery.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=8))
-    WebhookDelivery.objects.create(webhook_id="wh_new", event_type="video.completed")
+    WebhookDelivery.objects.create(
+        endpoint=ProviderEndpoint.objects.get(name="default"),
+        webhook_id="wh_new",
+        event_type="video.completed",
+    )
 
     call_command("prune_webhook_deliveries")
 

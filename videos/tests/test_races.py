@@ -44,7 +44,9 @@ def test_one_download_and_one_settle_whoever_asks(sora_provider, monkeypatch):
 
     actions = [lambda: refresh_job(job_id=stored.pk, download_now=True) for _ in range(5)]
     actions.append(lambda: sweep(download_now=True))
-    actions += [lambda: handle_video_event(stored.provider_video_id, "video.completed")] * 2
+    actions += [
+        lambda: handle_video_event(stored.endpoint_id, stored.provider_video_id, "video.completed")
+    ] * 2
     threads = [threading.Thread(target=racer, args=(action,)) for action in actions]
     for thread in threads:
         thread.start()

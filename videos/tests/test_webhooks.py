@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from catalog.models import ProviderEndpoint
 from videos import events
 from videos.models import WebhookDelivery
 
@@ -26,7 +27,11 @@ def configured(settings):
 @pytest.fixture
 def handled(monkeypatch):
     calls = []
-    monkeypatch.setattr(events, "handle_video_event", lambda *args: calls.append(args))
+
+    def record(endpoint_id, *args):
+        calls.append((ProviderEndpoint.objects.get(pk=endpoint_id).name, *args))
+
+    monkeypatch.setattr(events, "handle_video_event", record)
     return calls
 
 
@@ -65,7 +70,7 @@ def test_it_accepts_a_valid_delivery(client, handled, django_capture_on_commit_c
     delivery = WebhookDelivery.objects.get()
     assert (delivery.event_type, delivery.provider_video_id) == ("video.completed", "video_123")
     assert delivery.webhook_id == headers["HTTP_WEBHOOK_ID"]
-    assert handled == [("video_123", "video.completed")]
+    assert handled == [("default", "video_123", "video.completed")]
 
 
 def test_it_answers_on_the_path_with_a_trailing_slash(client, handled):
@@ -77,7 +82,7 @@ def test_it_hands_on_a_failed_video(client, handled, django_capture_on_commit_ca
     event = {**completed("video_9"), "type": "video.failed"}
     with django_capture_on_commit_callbacks(execute=True):
         assert post(client, *signed(event)).status_code == 200
-    assert handled == [("video_9", "video.failed")]
+    assert handled == [("default", "video_9", "video.failed")]
 
 
 def test_it_records_but_does_not_hand_on_other_events(
@@ -168,7 +173,7 @@ def test_a_replayed_id_is_acknowledged_and_ignored(
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.json()["code"] == "duplicate"
     assert WebhookDelivery.objects.count() == 1
-    assert handled == [("video_5", "video.completed")]
+    assert handled == [("default", "video_5", "video.completed")]
 
 
 @pytest.mark.parametrize("secret", ["", "whsec_"])

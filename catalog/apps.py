@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CatalogConfig(AppConfig):
+    name = "catalog"
+    verbose_name = "Model catalog"
+
+    def ready(self):
+        from catalog.seed import ensure_default_endpoint
+
+        # Jobs and webhooks need the default endpoint; a flushed test database gets it back.
+        post_migrate.connect(ensure_default_endpoint, sender=self)

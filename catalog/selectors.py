@@ -1,0 +1,88 @@
+"""Reading the catalog: what can be ordered now, as plain values read once per request."""
+
+from dataclasses import dataclass
+
+from catalog.models import CatalogModel
+
+
+@dataclass(frozen=True)
+class SizeOffer:
+    size: str
+    format: str
+    credits_per_second: int
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One orderable model as it stands in the catalog right now."""
+
+    model_id: str
+    name: str
+    endpoint_id: int
+    upstream_model: str
+    durations: tuple[int, ...]
+    sizes: tuple[SizeOffer, ...]
+    default_size: str
+    is_default: bool
+    can_remix: bool
+    max_prompt_length: int
+
+    def size(self, size: str) -> SizeOffer | None:
+        return next((offer for offer in self.sizes if offer.size == size), None)
+
+    def size_for_format(self, format_: str) -> SizeOffer | None:
+        """The first size of that aspect: a format is a shorthand for it."""
+        return next((offer for offer in self.sizes if offer.format == format_), None)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(offer.format for offer in self.sizes))
+
+    @property
+    def default_size_offer(self) -> SizeOffer | None:
+        return self.size(self.default_size) or (self.sizes[0] if self.sizes else None)
+
+
+def _offer(model: CatalogModel) -> Offer:
+    return Offer(
+        model_id=model.model_id,
+        name=model.name,
+        endpoint_id=model.endpoint_id,
+        upstream_model=model.upstream_model,
+        durations=tuple(sorted(model.durations)),
+        sizes=tuple(
+            SizeOffer(
+                size=size.size, format=size.format, credits_per_second=size.credits_per_second
+            )
+            for size in model.sizes.all()
+        ),
+        default_size=model.default_size,
+        is_default=model.is_default,
+        can_remix=model.can_remix,
+        max_prompt_length=model.max_prompt_length,
+    )
+
+
+def _orderable():
+    # A model without sizes or lengths cannot be priced: it is not on offer.
+    return (
+        CatalogModel.objects.filter(enabled=True, sizes__isnull=False)
+        .exclude(durations=[])
+        .distinct()
+        .prefetch_related("sizes")
+    )
+
+
+def orderable_offers() -> list[Offer]:
+    """Every model that can be ordered now, in catalog order."""
+    return [_offer(model) for model in _orderable()]
+
+
+def orderable_offer(model_id: str | None) -> Offer | None:
+    """The offer of that model, or of the default model when None; None if not on offer."""
+    models = _orderable()
+    models = (
+        models.filter(is_default=True) if model_id is None else models.filter(model_id=model_id)
+    )
+    model = models.first()
+    return _offer(model) if model else None
