@@ -208,3 +208,59 @@ def test_a_verified_completion_webhook_completes_and_settles_the_job(
     job.refresh_from_db()
     assert job.status == JobStatus.COMPLETED and job.charge_status == "settled"
     assert len(entries_of(alice, "settle")) == 1
+
+
+def test_each_endpoint_verifies_with_its_own_secret(
+    client, handled, monkeypatch, django_capture_on_commit_callbacks
+):
+    from catalog.services import put_endpoint
+
+    monkeypatch.setenv("GATEWAY_WEBHOOK_SECRET", OTHER_SECRET)
+    put_endpoint(
+        name="gateway",
+        base_url="http://gateway.internal/v1",
+        auth_style="bearer",
+        webhook_secret_env="GATEWAY_WEBHOOK_SECRET",
+    )
+    body, headers = signed(completed("video_gw"), secret=OTHER_SECRET)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/webhooks/openai/gateway", body, content_type="application/json", **headers
+        )
+    assert response.status_code == 200
+    assert handled == [("gateway", "video_gw", "video.completed")]
+    # The default endpoint's URL does not take the gateway's signature, nor the reverse.
+    assert post(client, *signed(completed(), secret=OTHER_SECRET)).status_code == 400
+    body, headers = signed(completed())
+    wrong = client.post(
+        "/webhooks/openai/gateway", body, content_type="application/json", **headers
+    )
+    assert wrong.status_code == 400
+
+
+def test_one_webhook_id_may_come_from_two_endpoints(client, handled, monkeypatch):
+    from catalog.services import put_endpoint
+
+    monkeypatch.setenv("GATEWAY_WEBHOOK_SECRET", SECRET)
+    put_endpoint(
+        name="gateway",
+        base_url="http://gateway.internal/v1",
+        auth_style="bearer",
+        webhook_secret_env="GATEWAY_WEBHOOK_SECRET",
+    )
+    body, headers = signed(completed(), webhook_id="wh_same")
+    assert post(client, body, headers).json()["code"] == "ok"
+    again = client.post(
+        "/webhooks/openai/gateway", body, content_type="application/json", **headers
+    )
+    assert again.json()["code"] == "ok"
+    assert WebhookDelivery.objects.filter(webhook_id="wh_same").count() == 2
+
+
+def test_an_unknown_endpoint_is_a_404(client):
+    body, headers = signed(completed())
+    response = client.post(
+        "/webhooks/openai/nobody", body, content_type="application/json", **headers
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -1,0 +1,41 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog import services
+from catalog.management.commands._common import explain, record, staff_member
+
+
+class Command(BaseCommand):
+    help = (
+        "Add or change a provider endpoint (a service speaking the OpenAI Videos API). "
+        "Keys stay in the environment: name the variables that hold them. Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="e.g. azure, gateway")
+        parser.add_argument("--base-url", help="e.g. https://litellm.internal/v1")
+        parser.add_argument("--auth-style", choices=["bearer", "api-key"])
+        parser.add_argument("--key-env", help="variable holding the API key, e.g. GATEWAY_API_KEY")
+        parser.add_argument("--webhook-secret-env", help="variable holding its whsec_ secret")
+        parser.add_argument("--connect-timeout", type=float)
+        parser.add_argument("--read-timeout", type=float)
+        parser.add_argument("--max-retries", type=int)
+        parser.add_argument("--by", help="staff email, recorded in the admin's history")
+
+    def handle(self, *args, name, by, **options):
+        user = staff_member(by)
+        try:
+            endpoint, changes = services.put_endpoint(
+                name=name,
+                base_url=options["base_url"],
+                auth_style=options["auth_style"],
+                api_key_env=options["key_env"],
+                webhook_secret_env=options["webhook_secret_env"],
+                connect_timeout=options["connect_timeout"],
+                read_timeout=options["read_timeout"],
+                max_retries=options["max_retries"],
+            )
+        except ValidationError as error:
+            raise CommandError(explain(error)) from None
+        record(user, endpoint, changes)
+        self.stdout.write(f"Endpoint {endpoint.name}: {', '.join(changes) or 'unchanged'}.")
