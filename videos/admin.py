@@ -75,7 +75,15 @@ class VideoJobAdmin(admin.ModelAdmin):
         "age",
         "error_code",
     ]
-    list_filter = [AttentionFilter, "status", "charge_status", "model", "style", "created_at"]
+    list_filter = [
+        AttentionFilter,
+        "status",
+        "charge_status",
+        "model",
+        "endpoint",
+        "style",
+        "created_at",
+    ]
     search_fields = ["id", "owner__email", "prompt", "provider_video_id"]
     list_select_related = ["owner"]
     show_full_result_count = False
@@ -90,6 +98,8 @@ class VideoJobAdmin(admin.ModelAdmin):
             "Provider",
             {
                 "fields": [
+                    "endpoint",
+                    "upstream_model",
                     "provider_video_id",
                     "error_code",
                     "error_message",
