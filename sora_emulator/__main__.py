@@ -4,6 +4,7 @@ import argparse
 import logging
 import os
 
+from sora_emulator.catalog import ConfigError, models_from_file, models_from_json
 from sora_emulator.config import EmulatorSettings
 from sora_emulator.server import make_server
 
@@ -34,22 +35,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--create-delay", type=float, help="seconds before create answers (EMULATOR_CREATE_DELAY)"
     )
-    args = parser.parse_args(argv)
-    settings = EmulatorSettings.from_env(
-        job_seconds=args.job_seconds,
-        webhook_url=args.webhook_url,
-        webhook_secret=args.webhook_secret,
-        fps=args.fps,
-        crf=args.crf,
-        bitrate_kbps=args.bitrate_kbps,
-        cache_dir=args.cache_dir,
-        create_delay=args.create_delay,
+    models = parser.add_mutually_exclusive_group()
+    models.add_argument(
+        "--models",
+        help='the model catalog as JSON: {"model-id": {"seconds": ["4"], "sizes": ["1280x720"], '
+        '"aliases": []}, ...} (EMULATOR_MODELS; default: Sora 2)',
     )
+    models.add_argument("--models-file", help="a file holding that JSON (EMULATOR_MODELS_FILE)")
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ConfigError as error:
+        parser.error(str(error))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     server = make_server(args.host, args.port, settings)
     logging.getLogger("sora_emulator").info(
-        "Sora emulator on %s (jobs take %ss, webhooks %s)",
+        "Sora emulator on %s (models %s; jobs take %ss, webhooks %s)",
         server.base_url,
+        ", ".join(settings.models),
         settings.job_seconds,
         settings.webhook_url or "off",
     )
@@ -60,6 +63,26 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         server.webhooks.cancel_all()
         server.server_close()
+
+
+def _settings(args: argparse.Namespace) -> EmulatorSettings:
+    if args.models is not None:
+        models = models_from_json(args.models, "--models")
+    elif args.models_file is not None:
+        models = models_from_file(args.models_file)
+    else:
+        models = None
+    return EmulatorSettings.from_env(
+        job_seconds=args.job_seconds,
+        webhook_url=args.webhook_url,
+        webhook_secret=args.webhook_secret,
+        fps=args.fps,
+        crf=args.crf,
+        bitrate_kbps=args.bitrate_kbps,
+        cache_dir=args.cache_dir,
+        create_delay=args.create_delay,
+        models=models,
+    )
 
 
 if __name__ == "__main__":

@@ -5,11 +5,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-MODELS = ("sora-2", "sora-2-pro")
-SNAPSHOTS = ("sora-2-2025-10-06", "sora-2-2025-12-08", "sora-2-pro-2025-10-06")
-SECONDS = ("4", "8", "12")
-SIZES = ("720x1280", "1280x720")
-PRO_SIZES = ("720x1280", "1280x720", "1024x1792", "1792x1024")
+from sora_emulator.catalog import Models
+
 MAX_PROMPT = 32000
 EXPIRES_AFTER = 24 * 3600
 SLOW_FACTOR = 5
@@ -89,35 +86,55 @@ def validate_prompt(fields: dict) -> str:
     return prompt
 
 
-def validate_order(fields: dict) -> tuple[str, str, str, str]:
-    """(prompt, model, seconds, size) of a create request, or an ApiError."""
+def _supported(param: str, value: str, model: str, field: str, models: Models) -> None:
+    """Refuse a value the model does not offer, naming the model that does if one does."""
+    offered = getattr(models[_model_id(model, models)], field)
+    if value in offered:
+        return
+    everywhere = list(dict.fromkeys(v for offer in models.values() for v in getattr(offer, field)))
+    if value not in everywhere:
+        raise invalid_value(param, value, everywhere)
+    other = next(name for name, offer in models.items() if value in getattr(offer, field))
+    extras = [v for v in getattr(models[other], field) if v not in offered]
+    raise ApiError(
+        400,
+        f"Invalid value: '{value}'. Supported values for model '{model}' are: "
+        f"{_listing(offered)}; {_listing(extras)} need{'s' if len(extras) == 1 else ''} {other}.",
+        param=param,
+        code="invalid_value",
+    )
+
+
+def _model_id(name: str | None, models: Models) -> str | None:
+    """The catalog id of a model name or alias, None when the catalog has no such model."""
+    if name in models:
+        return name
+    return next((model for model, offer in models.items() if name in offer.aliases), None)
+
+
+def validate_order(fields: dict, models: Models) -> tuple[str, str, str, str]:
+    """(prompt, model, seconds, size) of a create request, or an ApiError.
+
+    Omitted fields take the defaults: the catalog's first model, that model's first
+    seconds and first size."""
     prompt = validate_prompt(fields)
-    model = _string(fields, "model", "sora-2")
-    if model not in MODELS + SNAPSHOTS:
-        raise invalid_value("model", model, MODELS)
-    seconds = fields.get("seconds", "4")
+    model = _string(fields, "model", next(iter(models)))
+    model_id = _model_id(model, models)
+    if model_id is None:
+        raise invalid_value("model", model, tuple(models))
+    offer = models[model_id]
+    seconds = fields.get("seconds", offer.seconds[0])
     if not isinstance(seconds, str):
         raise ApiError(
             400,
-            f"Invalid type for 'seconds': expected one of {_listing(SECONDS)}, "
+            f"Invalid type for 'seconds': expected one of {_listing(offer.seconds)}, "
             f"but got {type(seconds).__name__} instead.",
             param="seconds",
             code="invalid_type",
         )
-    if seconds not in SECONDS:
-        raise invalid_value("seconds", seconds, SECONDS)
-    size = _string(fields, "size", "720x1280")
-    pro = model.startswith("sora-2-pro")
-    if size not in PRO_SIZES:
-        raise invalid_value("size", size, PRO_SIZES)
-    if not pro and size not in SIZES:
-        raise ApiError(
-            400,
-            f"Invalid value: '{size}'. Supported values for model '{model}' are: "
-            f"{_listing(SIZES)}; {_listing(PRO_SIZES[2:])} need sora-2-pro.",
-            param="size",
-            code="invalid_value",
-        )
+    _supported("seconds", seconds, model, "seconds", models)
+    size = _string(fields, "size", offer.sizes[0])
+    _supported("size", size, model, "sizes", models)
     return prompt, model, seconds, size
 
 

@@ -110,7 +110,7 @@ class Handler(BaseHTTPRequestHandler):
     # Endpoints
     def _create(self, body: bytes) -> None:
         fields = self._fields(body)
-        prompt, model, seconds, size = jobs.validate_order(fields)
+        prompt, model, seconds, size = jobs.validate_order(fields, self.server.settings.models)
         if self.server.settings.create_delay:
             time.sleep(self.server.settings.create_delay)
         if marker(prompt, "reject"):
