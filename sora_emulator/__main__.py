@@ -12,7 +12,7 @@ from sora_emulator.server import make_server
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m sora_emulator",
-        description="Emulates OpenAI's Videos API (Sora 2) under /v1. "
+        description="Emulates OpenAI's Videos API (Sora 2) under /v1 and /openai/v1 (Azure). "
         "Every option falls back to an EMULATOR_* environment variable.",
     )
     parser.add_argument("--host", default=os.environ.get("EMULATOR_HOST", "127.0.0.1"))
@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     server = make_server(args.host, args.port, settings)
     logging.getLogger("sora_emulator").info(
-        "Sora emulator on %s (models %s; jobs take %ss, webhooks %s)",
+        "Sora emulator on %s and %s (models %s; jobs take %ss, webhooks %s)",
         server.base_url,
+        server.azure_base_url,
         ", ".join(settings.models),
         settings.job_seconds,
         settings.webhook_url or "off",

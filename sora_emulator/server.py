@@ -1,4 +1,7 @@
-"""The HTTP side: OpenAI Videos API routes on a stdlib ThreadingHTTPServer."""
+"""The HTTP side: OpenAI Videos API routes on a stdlib ThreadingHTTPServer.
+
+Every route is served under `/v1` (OpenAI) and `/openai/v1` (Azure OpenAI v1); either
+accepts an `Authorization: Bearer` or an `api-key` header with any key."""
 
 import email.parser
 import email.policy
@@ -20,7 +23,9 @@ logger = logging.getLogger("sora_emulator")
 
 CHUNK_SIZE = 64 * 1024
 MAX_BODY = 50 * 1024 * 1024
-VIDEO_PATH = re.compile(r"^/v1/videos/(?P<id>[^/]+)(?P<rest>/content|/remix)?$")
+ROUTE = re.compile(
+    r"^(?P<base>/v1|/openai/v1)/videos(?:/(?P<id>[^/]+)(?P<rest>/content|/remix)?)?$"
+)
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -34,8 +39,15 @@ class EmulatorServer(ThreadingHTTPServer):
 
     @property
     def base_url(self) -> str:
+        """The OpenAI-style base URL, http://host:port/v1."""
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/v1"
+
+    @property
+    def azure_base_url(self) -> str:
+        """The Azure OpenAI v1-style base URL, http://host:port/openai/v1."""
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/openai/v1"
 
     def poll_after_ms(self, job) -> int:
         if self.settings.poll_after_ms:
@@ -89,17 +101,16 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(500, error.body())
 
     def _route(self, method: str, path: str, body: bytes) -> None:
-        if path == "/v1/videos":
-            if method == "POST":
-                return self._create(body)
-            if method == "GET":
-                return self._list()
-        match = VIDEO_PATH.match(path)
+        match = ROUTE.match(path)
         if match:
             video_id, rest = match["id"], match["rest"]
-            if rest is None and method == "GET":
+            if video_id is None and method == "POST":
+                return self._create(body)
+            if video_id is None and method == "GET":
+                return self._list()
+            if video_id is not None and rest is None and method == "GET":
                 return self._retrieve(video_id)
-            if rest is None and method == "DELETE":
+            if video_id is not None and rest is None and method == "DELETE":
                 return self._delete(video_id)
             if rest == "/content" and method == "GET":
                 return self._content(video_id)
@@ -272,7 +283,10 @@ def make_server(host: str, port: int, settings: EmulatorSettings) -> EmulatorSer
 def serve_in_thread(
     port: int = 0, host: str = "127.0.0.1", **settings
 ) -> tuple[EmulatorServer, str]:
-    """Start an emulator in a daemon thread; returns the server (call .stop()) and its /v1 URL."""
+    """Start an emulator in a daemon thread; returns the server (call .stop()) and its /v1 URL.
+
+    `settings` are EmulatorSettings fields, e.g. `models={...}`; the Azure-style URL is
+    `server.azure_base_url`."""
     server = make_server(host, port, EmulatorSettings(**settings))
     thread = threading.Thread(target=server.serve_forever, name="sora-emulator", daemon=True)
     thread.start()
