@@ -142,6 +142,20 @@ def marker(prompt: str, name: str) -> bool:
     return f"[emulator:{name}]" in prompt
 
 
+@dataclass(frozen=True)
+class Received:
+    """What the request that made a job carried: fields exactly as sent (None when left
+    out, and always for a remix's model, seconds and size), the auth header style
+    (`bearer`, `api-key`, or `both`) and the base path (`/v1` or `/openai/v1`)."""
+
+    prompt: str
+    model: str | None
+    seconds: str | None
+    size: str | None
+    auth: str
+    base_path: str
+
+
 @dataclass
 class Job:
     id: str
@@ -153,6 +167,7 @@ class Job:
     duration: float
     fails: bool
     expired_on_completion: bool
+    received: Received
     remixed_from_video_id: str | None = None
     deleted: bool = False
 
@@ -218,7 +233,16 @@ class JobStore:
             self._first_attempts.add(key)
             return True
 
-    def create(self, prompt, model, seconds, size, remixed_from=None) -> Job:
+    def create(
+        self,
+        prompt: str,
+        model: str,
+        seconds: str,
+        size: str,
+        *,
+        received: Received,
+        remixed_from: str | None = None,
+    ) -> Job:
         duration = self.job_seconds * (SLOW_FACTOR if marker(prompt, "slow") else 1)
         job = Job(
             id="video_" + secrets.token_hex(16),
@@ -230,6 +254,7 @@ class JobStore:
             duration=duration,
             fails=marker(prompt, "fail"),
             expired_on_completion=marker(prompt, "expire"),
+            received=received,
             remixed_from_video_id=remixed_from,
         )
         with self._lock:

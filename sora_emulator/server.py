@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sora_emulator import jobs, media
 from sora_emulator.config import EmulatorSettings
-from sora_emulator.jobs import ApiError, JobStore, marker
+from sora_emulator.jobs import ApiError, JobStore, Received, marker
 from sora_emulator.webhooks import WebhookScheduler
 
 logger = logging.getLogger("sora_emulator")
@@ -86,12 +86,14 @@ class Handler(BaseHTTPRequestHandler):
         self.query = {key: values[-1] for key, values in parse_qs(url.query).items()}
         try:
             body = self._read_body()
-            if not (self.headers.get("authorization") or self.headers.get("api-key")):
+            bearer, api_key = self.headers.get("authorization"), self.headers.get("api-key")
+            if not (bearer or api_key):
                 raise ApiError(
                     401,
                     "You didn't provide an API key. Provide it in an Authorization header "
                     "(Bearer auth) or an api-key header.",
                 )
+            self.auth_style = "both" if bearer and api_key else "bearer" if bearer else "api-key"
             self._route(method, url.path.rstrip("/"), body)
         except ApiError as error:
             self._send_json(error.status, error.body(), error.headers)
@@ -103,6 +105,7 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, method: str, path: str, body: bytes) -> None:
         match = ROUTE.match(path)
         if match:
+            self.base_path = match["base"]
             video_id, rest = match["id"], match["rest"]
             if video_id is None and method == "POST":
                 return self._create(body)
@@ -139,7 +142,10 @@ class Handler(BaseHTTPRequestHandler):
             )
         if marker(prompt, "500") and self.server.store.first_attempt("500", prompt):
             raise ApiError(500, "The server had an error while processing your request.")
-        job = self.server.store.create(prompt, model, seconds, size)
+        received = self._received(
+            prompt, fields.get("model"), fields.get("seconds"), fields.get("size")
+        )
+        job = self.server.store.create(prompt, model, seconds, size, received=received)
         self.server.webhooks.schedule(job)
         self._send_json(200, job.state(time.time()))
 
@@ -192,7 +198,12 @@ class Handler(BaseHTTPRequestHandler):
                 code="invalid_value",
             )
         job = self.server.store.create(
-            prompt, source.model, source.seconds, source.size, remixed_from=source.id
+            prompt,
+            source.model,
+            source.seconds,
+            source.size,
+            received=self._received(prompt, None, None, None),
+            remixed_from=source.id,
         )
         self.server.webhooks.schedule(job)
         self._send_json(200, job.state(time.time()))
@@ -231,6 +242,16 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
     # Plumbing
+    def _received(self, prompt: str, model, seconds, size) -> Received:
+        return Received(
+            prompt=prompt,
+            model=model,
+            seconds=seconds,
+            size=size,
+            auth=self.auth_style,
+            base_path=self.base_path,
+        )
+
     def _read_body(self) -> bytes:
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_BODY:
