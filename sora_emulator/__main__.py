@@ -42,6 +42,11 @@ def main(argv: list[str] | None = None) -> None:
         '"aliases": []}, ...} (EMULATOR_MODELS; default: Sora 2)',
     )
     models.add_argument("--models-file", help="a file holding that JSON (EMULATOR_MODELS_FILE)")
+    parser.add_argument(
+        "--state-dir",
+        help="keep jobs here across restarts, and encoded files in its cache/ unless "
+        "--cache-dir is given (EMULATOR_STATE_DIR; default: memory only)",
+    )
     args = parser.parse_args(argv)
     try:
         settings = _settings(args)
@@ -50,11 +55,12 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     server = make_server(args.host, args.port, settings)
     logging.getLogger("sora_emulator").info(
-        "Sora emulator on %s and %s (models %s; jobs take %ss, webhooks %s)",
+        "Sora emulator on %s and %s (models %s; jobs take %ss, kept %s; webhooks %s)",
         server.base_url,
         server.azure_base_url,
         ", ".join(settings.models),
         settings.job_seconds,
+        f"in {settings.state_dir}" if settings.state_dir else "in memory",
         settings.webhook_url or "off",
     )
     try:
@@ -83,6 +89,7 @@ def _settings(args: argparse.Namespace) -> EmulatorSettings:
         cache_dir=args.cache_dir,
         create_delay=args.create_delay,
         models=models,
+        state_dir=args.state_dir,
     )
 
 

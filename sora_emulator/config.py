@@ -32,7 +32,7 @@ class EmulatorSettings:
     fps: int = 12
     crf: int = 30
     bitrate_kbps: int = 0
-    # Where encoded files are kept: unset means a temporary folder.
+    # Where encoded files are kept: unset means `<state_dir>/cache`, or a temporary folder.
     cache_dir: Path | None = None
     # Seconds the create endpoint waits before answering: lets tests see a read timeout.
     create_delay: float = 0.0
@@ -41,11 +41,20 @@ class EmulatorSettings:
     # Model id -> its seconds and sizes (see sora_emulator.catalog); plain JSON-shaped
     # dicts are accepted and checked.
     models: Mapping[str, ModelOffer] = field(default_factory=lambda: dict(SORA_MODELS))
+    # Where jobs are kept across restarts; unset keeps them in memory only.
+    state_dir: Path | None = None
 
     def __post_init__(self):
         set_field = object.__setattr__
         set_field(self, "models", parse_models(self.models))
-        set_field(self, "cache_dir", Path(self.cache_dir or _default_cache_dir()))
+        if self.state_dir is not None:
+            set_field(self, "state_dir", Path(self.state_dir))
+        if self.cache_dir is not None:
+            set_field(self, "cache_dir", Path(self.cache_dir))
+        elif self.state_dir is not None:
+            set_field(self, "cache_dir", self.state_dir / "cache")
+        else:
+            set_field(self, "cache_dir", _default_cache_dir())
 
     @classmethod
     def from_env(cls, **overrides) -> "EmulatorSettings":
@@ -63,6 +72,7 @@ class EmulatorSettings:
             "create_delay": float(env.get("EMULATOR_CREATE_DELAY") or 0),
             "poll_after_ms": int(env.get("EMULATOR_POLL_AFTER_MS") or 0),
             "cache_dir": env.get("EMULATOR_CACHE_DIR") or None,
+            "state_dir": env.get("EMULATOR_STATE_DIR") or None,
         }
         overrides = {key: value for key, value in overrides.items() if value is not None}
         if "models" not in overrides:

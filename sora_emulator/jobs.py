@@ -1,9 +1,6 @@
 """Emulated video jobs: validation of orders, and a job's state computed from the clock."""
 
-import secrets
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, fields
 
 from sora_emulator.catalog import Models
 
@@ -169,7 +166,20 @@ class Job:
     expired_on_completion: bool
     received: Received
     remixed_from_video_id: str | None = None
+    # Position in creation order, kept across restarts for the list endpoint.
+    number: int = 0
+    # A video.completed / video.failed event is owed (webhooks were on when it was made).
+    webhook_pending: bool = False
     deleted: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Job":
+        known = {item.name for item in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        return cls(**{**values, "received": Received(**values["received"])})
 
     @property
     def finishes_at(self) -> float:
@@ -213,83 +223,3 @@ class Job:
             "remixed_from_video_id": self.remixed_from_video_id,
             "error": error,
         }
-
-
-@dataclass
-class JobStore:
-    """Jobs in memory, in creation order. Safe to use from the server's threads."""
-
-    job_seconds: float
-    _jobs: dict[str, Job] = field(default_factory=dict)
-    _first_attempts: set[tuple[str, str]] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def first_attempt(self, marker_name: str, prompt: str) -> bool:
-        """True once per (marker, prompt): the 429/500 markers fail only the first try."""
-        with self._lock:
-            key = (marker_name, prompt)
-            if key in self._first_attempts:
-                return False
-            self._first_attempts.add(key)
-            return True
-
-    def create(
-        self,
-        prompt: str,
-        model: str,
-        seconds: str,
-        size: str,
-        *,
-        received: Received,
-        remixed_from: str | None = None,
-    ) -> Job:
-        duration = self.job_seconds * (SLOW_FACTOR if marker(prompt, "slow") else 1)
-        job = Job(
-            id="video_" + secrets.token_hex(16),
-            prompt=prompt,
-            model=model,
-            seconds=seconds,
-            size=size,
-            created=time.time(),
-            duration=duration,
-            fails=marker(prompt, "fail"),
-            expired_on_completion=marker(prompt, "expire"),
-            received=received,
-            remixed_from_video_id=remixed_from,
-        )
-        with self._lock:
-            self._jobs[job.id] = job
-        return job
-
-    def get(self, video_id: str) -> Job:
-        with self._lock:
-            job = self._jobs.get(video_id)
-        if job is None:
-            raise ApiError(
-                404, f"Video with id '{video_id}' not found.", param="video_id", code="not_found"
-            )
-        return job
-
-    def delete(self, video_id: str) -> Job:
-        job = self.get(video_id)
-        with self._lock:
-            self._jobs.pop(video_id, None)
-        job.deleted = True
-        return job
-
-    def page(self, *, after: str | None, limit: int, order: str) -> tuple[list[Job], bool]:
-        with self._lock:
-            jobs = list(self._jobs.values())
-        if order == "desc":
-            jobs.reverse()
-        if after is not None:
-            ids = [job.id for job in jobs]
-            if after not in ids:
-                raise ApiError(
-                    400,
-                    f"Invalid 'after': no video with id '{after}'.",
-                    param="after",
-                    code="invalid_value",
-                )
-            jobs = jobs[ids.index(after) + 1 :]
-        return jobs[:limit], len(jobs) > limit

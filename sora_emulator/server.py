@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from sora_emulator import jobs, media
 from sora_emulator.config import EmulatorSettings
-from sora_emulator.jobs import ApiError, JobStore, Received, marker
+from sora_emulator.jobs import ApiError, Received, marker
+from sora_emulator.store import JobStore
 from sora_emulator.webhooks import WebhookScheduler
 
 logger = logging.getLogger("sora_emulator")
@@ -33,9 +34,14 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def __init__(self, address, settings: EmulatorSettings):
         self.settings = settings
-        self.store = JobStore(job_seconds=settings.job_seconds)
-        self.webhooks = WebhookScheduler(settings.webhook_url, settings.webhook_secret)
+        self.store = JobStore(job_seconds=settings.job_seconds, state_dir=settings.state_dir)
+        self.webhooks = WebhookScheduler(
+            settings.webhook_url, settings.webhook_secret, on_sent=self.store.webhook_sent
+        )
         super().__init__(address, Handler)
+        # Jobs loaded from the state directory whose event has not gone out yet.
+        for job in self.store.webhooks_owed():
+            self.webhooks.schedule(job)
 
     @property
     def base_url(self) -> str:
@@ -145,7 +151,14 @@ class Handler(BaseHTTPRequestHandler):
         received = self._received(
             prompt, fields.get("model"), fields.get("seconds"), fields.get("size")
         )
-        job = self.server.store.create(prompt, model, seconds, size, received=received)
+        job = self.server.store.create(
+            prompt,
+            model,
+            seconds,
+            size,
+            received=received,
+            webhook_pending=self.server.webhooks.enabled,
+        )
         self.server.webhooks.schedule(job)
         self._send_json(200, job.state(time.time()))
 
@@ -204,6 +217,7 @@ class Handler(BaseHTTPRequestHandler):
             source.size,
             received=self._received(prompt, None, None, None),
             remixed_from=source.id,
+            webhook_pending=self.server.webhooks.enabled,
         )
         self.server.webhooks.schedule(job)
         self._send_json(200, job.state(time.time()))
@@ -306,8 +320,8 @@ def serve_in_thread(
 ) -> tuple[EmulatorServer, str]:
     """Start an emulator in a daemon thread; returns the server (call .stop()) and its /v1 URL.
 
-    `settings` are EmulatorSettings fields, e.g. `models={...}`; the Azure-style URL is
-    `server.azure_base_url`."""
+    `settings` are EmulatorSettings fields, e.g. `models={...}` or `state_dir=...`; the
+    Azure-style URL is `server.azure_base_url`."""
     server = make_server(host, port, EmulatorSettings(**settings))
     thread = threading.Thread(target=server.serve_forever, name="sora-emulator", daemon=True)
     thread.start()
