@@ -1,6 +1,7 @@
 """Emulated video jobs: validation of orders, and a job's state computed from the clock."""
 
-from dataclasses import asdict, dataclass, fields
+import dataclasses
+from dataclasses import dataclass
 
 from sora_emulator.catalog import Models
 
@@ -83,9 +84,8 @@ def validate_prompt(fields: dict) -> str:
     return prompt
 
 
-def _supported(param: str, value: str, model: str, field: str, models: Models) -> None:
-    """Refuse a value the model does not offer, naming the model that does if one does."""
-    offered = getattr(models[_model_id(model, models)], field)
+def _supported(param: str, value, *, model: str, offered: tuple, field: str, models: Models):
+    """Refuse a value the model does not offer; name a model that does, if one does."""
     if value in offered:
         return
     everywhere = list(dict.fromkeys(v for offer in models.values() for v in getattr(offer, field)))
@@ -129,9 +129,11 @@ def validate_order(fields: dict, models: Models) -> tuple[str, str, str, str]:
             param="seconds",
             code="invalid_type",
         )
-    _supported("seconds", seconds, model, "seconds", models)
+    _supported(
+        "seconds", seconds, model=model, offered=offer.seconds, field="seconds", models=models
+    )
     size = _string(fields, "size", offer.sizes[0])
-    _supported("size", size, model, "sizes", models)
+    _supported("size", size, model=model, offered=offer.sizes, field="sizes", models=models)
     return prompt, model, seconds, size
 
 
@@ -173,11 +175,11 @@ class Job:
     deleted: bool = False
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Job":
-        known = {item.name for item in fields(cls)}
+        known = {item.name for item in dataclasses.fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
         return cls(**{**values, "received": Received(**values["received"])})
 

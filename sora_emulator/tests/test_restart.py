@@ -28,6 +28,11 @@ def emulators():
         server.stop()  # stopping twice is harmless
 
 
+def identity(video: dict) -> dict:
+    """What stays the same while a video's progress moves on."""
+    return {key: video[key] for key in ("id", "created_at", "prompt", "model", "seconds", "size")}
+
+
 def test_jobs_are_still_there_after_a_restart_and_finish(emulators, tmp_path):
     first, base_url = emulators(job_seconds=1, state_dir=tmp_path)
     with client(base_url) as http:
@@ -42,8 +47,8 @@ def test_jobs_are_still_there_after_a_restart_and_finish(emulators, tmp_path):
 
     _, base_url = emulators(job_seconds=1, state_dir=tmp_path)
     with client(base_url) as http:
-        assert http.get("videos").json()["data"] == [
-            http.get(f"videos/{video['id']}").json() for video in before
+        assert [identity(video) for video in http.get("videos").json()["data"]] == [
+            identity(video) for video in before
         ]
         assert [video["id"] for video in before] == [failing["id"], running["id"], done["id"]]
         assert http.get(f"videos/{deleted['id']}").status_code == 404
@@ -70,7 +75,7 @@ def test_progress_goes_on_from_the_original_creation_time(emulators, tmp_path):
     _, base_url = emulators(job_seconds=60, state_dir=tmp_path)
     with client(base_url) as http:
         resumed = http.get(f"videos/{video['id']}").json()
-        assert resumed["status"] == "in_progress" and resumed["progress"] >= 50
+        assert resumed["status"] != "queued" and resumed["progress"] >= 50
         finished = wait_until_finished(http, video["id"], timeout=3)
     assert finished["completed_at"] == video["created_at"] + 2
 
