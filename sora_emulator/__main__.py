@@ -4,6 +4,7 @@ import argparse
 import logging
 import os
 
+from sora_emulator.catalog import ConfigError, models_from_file, models_from_json
 from sora_emulator.config import EmulatorSettings
 from sora_emulator.server import make_server
 
@@ -11,7 +12,7 @@ from sora_emulator.server import make_server
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m sora_emulator",
-        description="Emulates OpenAI's Videos API (Sora 2) under /v1. "
+        description="Emulates OpenAI's Videos API (Sora 2) under /v1 and /openai/v1 (Azure). "
         "Every option falls back to an EMULATOR_* environment variable.",
     )
     parser.add_argument("--host", default=os.environ.get("EMULATOR_HOST", "127.0.0.1"))
@@ -34,23 +35,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--create-delay", type=float, help="seconds before create answers (EMULATOR_CREATE_DELAY)"
     )
-    args = parser.parse_args(argv)
-    settings = EmulatorSettings.from_env(
-        job_seconds=args.job_seconds,
-        webhook_url=args.webhook_url,
-        webhook_secret=args.webhook_secret,
-        fps=args.fps,
-        crf=args.crf,
-        bitrate_kbps=args.bitrate_kbps,
-        cache_dir=args.cache_dir,
-        create_delay=args.create_delay,
+    models = parser.add_mutually_exclusive_group()
+    models.add_argument(
+        "--models",
+        help='the model catalog as JSON: {"model-id": {"seconds": ["4"], "sizes": ["1280x720"], '
+        '"aliases": []}, ...} (EMULATOR_MODELS; default: Sora 2)',
     )
+    models.add_argument("--models-file", help="a file holding that JSON (EMULATOR_MODELS_FILE)")
+    parser.add_argument(
+        "--state-dir",
+        help="keep jobs here across restarts, and encoded files in its cache/ unless "
+        "--cache-dir is given (EMULATOR_STATE_DIR; default: memory only)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ConfigError as error:
+        parser.error(str(error))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     server = make_server(args.host, args.port, settings)
     logging.getLogger("sora_emulator").info(
-        "Sora emulator on %s (jobs take %ss, webhooks %s)",
+        "Sora emulator on %s and %s (models %s; jobs take %ss, kept %s; webhooks %s)",
         server.base_url,
+        server.azure_base_url,
+        ", ".join(settings.models),
         settings.job_seconds,
+        f"in {settings.state_dir}" if settings.state_dir else "in memory",
         settings.webhook_url or "off",
     )
     try:
@@ -60,6 +70,27 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         server.webhooks.cancel_all()
         server.server_close()
+
+
+def _settings(args: argparse.Namespace) -> EmulatorSettings:
+    if args.models is not None:
+        models = models_from_json(args.models, "--models")
+    elif args.models_file is not None:
+        models = models_from_file(args.models_file)
+    else:
+        models = None
+    return EmulatorSettings.from_env(
+        job_seconds=args.job_seconds,
+        webhook_url=args.webhook_url,
+        webhook_secret=args.webhook_secret,
+        fps=args.fps,
+        crf=args.crf,
+        bitrate_kbps=args.bitrate_kbps,
+        cache_dir=args.cache_dir,
+        create_delay=args.create_delay,
+        models=models,
+        state_dir=args.state_dir,
+    )
 
 
 if __name__ == "__main__":

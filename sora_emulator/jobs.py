@@ -1,15 +1,10 @@
 """Emulated video jobs: validation of orders, and a job's state computed from the clock."""
 
-import secrets
-import threading
-import time
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
-MODELS = ("sora-2", "sora-2-pro")
-SNAPSHOTS = ("sora-2-2025-10-06", "sora-2-2025-12-08", "sora-2-pro-2025-10-06")
-SECONDS = ("4", "8", "12")
-SIZES = ("720x1280", "1280x720")
-PRO_SIZES = ("720x1280", "1280x720", "1024x1792", "1792x1024")
+from sora_emulator.catalog import Models
+
 MAX_PROMPT = 32000
 EXPIRES_AFTER = 24 * 3600
 SLOW_FACTOR = 5
@@ -89,40 +84,75 @@ def validate_prompt(fields: dict) -> str:
     return prompt
 
 
-def validate_order(fields: dict) -> tuple[str, str, str, str]:
-    """(prompt, model, seconds, size) of a create request, or an ApiError."""
+def _supported(param: str, value, *, model: str, offered: tuple, field: str, models: Models):
+    """Refuse a value the model does not offer; name a model that does, if one does."""
+    if value in offered:
+        return
+    everywhere = list(dict.fromkeys(v for offer in models.values() for v in getattr(offer, field)))
+    if value not in everywhere:
+        raise invalid_value(param, value, everywhere)
+    other = next(name for name, offer in models.items() if value in getattr(offer, field))
+    extras = [v for v in getattr(models[other], field) if v not in offered]
+    raise ApiError(
+        400,
+        f"Invalid value: '{value}'. Supported values for model '{model}' are: "
+        f"{_listing(offered)}; {_listing(extras)} need{'s' if len(extras) == 1 else ''} {other}.",
+        param=param,
+        code="invalid_value",
+    )
+
+
+def _model_id(name: str | None, models: Models) -> str | None:
+    """The catalog id of a model name or alias, None when the catalog has no such model."""
+    if name in models:
+        return name
+    return next((model for model, offer in models.items() if name in offer.aliases), None)
+
+
+def validate_order(fields: dict, models: Models) -> tuple[str, str, str, str]:
+    """(prompt, model, seconds, size) of a create request, or an ApiError.
+
+    Omitted fields take the defaults: the catalog's first model, that model's first
+    seconds and first size."""
     prompt = validate_prompt(fields)
-    model = _string(fields, "model", "sora-2")
-    if model not in MODELS + SNAPSHOTS:
-        raise invalid_value("model", model, MODELS)
-    seconds = fields.get("seconds", "4")
+    model = _string(fields, "model", next(iter(models)))
+    model_id = _model_id(model, models)
+    if model_id is None:
+        raise invalid_value("model", model, tuple(models))
+    offer = models[model_id]
+    seconds = fields.get("seconds", offer.seconds[0])
     if not isinstance(seconds, str):
         raise ApiError(
             400,
-            f"Invalid type for 'seconds': expected one of {_listing(SECONDS)}, "
+            f"Invalid type for 'seconds': expected one of {_listing(offer.seconds)}, "
             f"but got {type(seconds).__name__} instead.",
             param="seconds",
             code="invalid_type",
         )
-    if seconds not in SECONDS:
-        raise invalid_value("seconds", seconds, SECONDS)
-    size = _string(fields, "size", "720x1280")
-    pro = model.startswith("sora-2-pro")
-    if size not in PRO_SIZES:
-        raise invalid_value("size", size, PRO_SIZES)
-    if not pro and size not in SIZES:
-        raise ApiError(
-            400,
-            f"Invalid value: '{size}'. Supported values for model '{model}' are: "
-            f"{_listing(SIZES)}; {_listing(PRO_SIZES[2:])} need sora-2-pro.",
-            param="size",
-            code="invalid_value",
-        )
+    _supported(
+        "seconds", seconds, model=model, offered=offer.seconds, field="seconds", models=models
+    )
+    size = _string(fields, "size", offer.sizes[0])
+    _supported("size", size, model=model, offered=offer.sizes, field="sizes", models=models)
     return prompt, model, seconds, size
 
 
 def marker(prompt: str, name: str) -> bool:
     return f"[emulator:{name}]" in prompt
+
+
+@dataclass(frozen=True)
+class Received:
+    """What the request that made a job carried: fields exactly as sent (None when left
+    out, and always for a remix's model, seconds and size), the auth header style
+    (`bearer`, `api-key`, or `both`) and the base path (`/v1` or `/openai/v1`)."""
+
+    prompt: str
+    model: str | None
+    seconds: str | None
+    size: str | None
+    auth: str
+    base_path: str
 
 
 @dataclass
@@ -136,8 +166,22 @@ class Job:
     duration: float
     fails: bool
     expired_on_completion: bool
+    received: Received
     remixed_from_video_id: str | None = None
+    # Position in creation order, kept across restarts for the list endpoint.
+    number: int = 0
+    # A video.completed / video.failed event is owed (webhooks were on when it was made).
+    webhook_pending: bool = False
     deleted: bool = False
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Job":
+        known = {item.name for item in dataclasses.fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        return cls(**{**values, "received": Received(**values["received"])})
 
     @property
     def finishes_at(self) -> float:
@@ -181,73 +225,3 @@ class Job:
             "remixed_from_video_id": self.remixed_from_video_id,
             "error": error,
         }
-
-
-@dataclass
-class JobStore:
-    """Jobs in memory, in creation order. Safe to use from the server's threads."""
-
-    job_seconds: float
-    _jobs: dict[str, Job] = field(default_factory=dict)
-    _first_attempts: set[tuple[str, str]] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def first_attempt(self, marker_name: str, prompt: str) -> bool:
-        """True once per (marker, prompt): the 429/500 markers fail only the first try."""
-        with self._lock:
-            key = (marker_name, prompt)
-            if key in self._first_attempts:
-                return False
-            self._first_attempts.add(key)
-            return True
-
-    def create(self, prompt, model, seconds, size, remixed_from=None) -> Job:
-        duration = self.job_seconds * (SLOW_FACTOR if marker(prompt, "slow") else 1)
-        job = Job(
-            id="video_" + secrets.token_hex(16),
-            prompt=prompt,
-            model=model,
-            seconds=seconds,
-            size=size,
-            created=time.time(),
-            duration=duration,
-            fails=marker(prompt, "fail"),
-            expired_on_completion=marker(prompt, "expire"),
-            remixed_from_video_id=remixed_from,
-        )
-        with self._lock:
-            self._jobs[job.id] = job
-        return job
-
-    def get(self, video_id: str) -> Job:
-        with self._lock:
-            job = self._jobs.get(video_id)
-        if job is None:
-            raise ApiError(
-                404, f"Video with id '{video_id}' not found.", param="video_id", code="not_found"
-            )
-        return job
-
-    def delete(self, video_id: str) -> Job:
-        job = self.get(video_id)
-        with self._lock:
-            self._jobs.pop(video_id, None)
-        job.deleted = True
-        return job
-
-    def page(self, *, after: str | None, limit: int, order: str) -> tuple[list[Job], bool]:
-        with self._lock:
-            jobs = list(self._jobs.values())
-        if order == "desc":
-            jobs.reverse()
-        if after is not None:
-            ids = [job.id for job in jobs]
-            if after not in ids:
-                raise ApiError(
-                    400,
-                    f"Invalid 'after': no video with id '{after}'.",
-                    param="after",
-                    code="invalid_value",
-                )
-            jobs = jobs[ids.index(after) + 1 :]
-        return jobs[:limit], len(jobs) > limit

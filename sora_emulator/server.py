@@ -1,4 +1,7 @@
-"""The HTTP side: OpenAI Videos API routes on a stdlib ThreadingHTTPServer."""
+"""The HTTP side: OpenAI Videos API routes on a stdlib ThreadingHTTPServer.
+
+Every route is served under `/v1` (OpenAI) and `/openai/v1` (Azure OpenAI v1); either
+accepts an `Authorization: Bearer` or an `api-key` header with any key."""
 
 import email.parser
 import email.policy
@@ -13,14 +16,17 @@ from urllib.parse import parse_qs, urlsplit
 
 from sora_emulator import jobs, media
 from sora_emulator.config import EmulatorSettings
-from sora_emulator.jobs import ApiError, JobStore, marker
+from sora_emulator.jobs import ApiError, Received, marker
+from sora_emulator.store import JobStore
 from sora_emulator.webhooks import WebhookScheduler
 
 logger = logging.getLogger("sora_emulator")
 
 CHUNK_SIZE = 64 * 1024
 MAX_BODY = 50 * 1024 * 1024
-VIDEO_PATH = re.compile(r"^/v1/videos/(?P<id>[^/]+)(?P<rest>/content|/remix)?$")
+ROUTE = re.compile(
+    r"^(?P<base>/v1|/openai/v1)/videos(?:/(?P<id>[^/]+)(?P<rest>/content|/remix)?)?$"
+)
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -28,14 +34,26 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def __init__(self, address, settings: EmulatorSettings):
         self.settings = settings
-        self.store = JobStore(job_seconds=settings.job_seconds)
-        self.webhooks = WebhookScheduler(settings.webhook_url, settings.webhook_secret)
+        self.store = JobStore(job_seconds=settings.job_seconds, state_dir=settings.state_dir)
+        self.webhooks = WebhookScheduler(
+            settings.webhook_url, settings.webhook_secret, on_sent=self.store.webhook_sent
+        )
         super().__init__(address, Handler)
+        # Jobs loaded from the state directory whose event has not gone out yet.
+        for job in self.store.webhooks_owed():
+            self.webhooks.schedule(job)
 
     @property
     def base_url(self) -> str:
+        """The OpenAI-style base URL, http://host:port/v1."""
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/v1"
+
+    @property
+    def azure_base_url(self) -> str:
+        """The Azure OpenAI v1-style base URL, http://host:port/openai/v1."""
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/openai/v1"
 
     def poll_after_ms(self, job) -> int:
         if self.settings.poll_after_ms:
@@ -74,12 +92,14 @@ class Handler(BaseHTTPRequestHandler):
         self.query = {key: values[-1] for key, values in parse_qs(url.query).items()}
         try:
             body = self._read_body()
-            if not (self.headers.get("authorization") or self.headers.get("api-key")):
+            bearer, api_key = self.headers.get("authorization"), self.headers.get("api-key")
+            if not (bearer or api_key):
                 raise ApiError(
                     401,
                     "You didn't provide an API key. Provide it in an Authorization header "
                     "(Bearer auth) or an api-key header.",
                 )
+            self.auth_style = "both" if bearer and api_key else "bearer" if bearer else "api-key"
             self._route(method, url.path.rstrip("/"), body)
         except ApiError as error:
             self._send_json(error.status, error.body(), error.headers)
@@ -89,17 +109,17 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(500, error.body())
 
     def _route(self, method: str, path: str, body: bytes) -> None:
-        if path == "/v1/videos":
-            if method == "POST":
-                return self._create(body)
-            if method == "GET":
-                return self._list()
-        match = VIDEO_PATH.match(path)
+        match = ROUTE.match(path)
         if match:
+            self.base_path = match["base"]
             video_id, rest = match["id"], match["rest"]
-            if rest is None and method == "GET":
+            if video_id is None and method == "POST":
+                return self._create(body)
+            if video_id is None and method == "GET":
+                return self._list()
+            if video_id is not None and rest is None and method == "GET":
                 return self._retrieve(video_id)
-            if rest is None and method == "DELETE":
+            if video_id is not None and rest is None and method == "DELETE":
                 return self._delete(video_id)
             if rest == "/content" and method == "GET":
                 return self._content(video_id)
@@ -110,7 +130,7 @@ class Handler(BaseHTTPRequestHandler):
     # Endpoints
     def _create(self, body: bytes) -> None:
         fields = self._fields(body)
-        prompt, model, seconds, size = jobs.validate_order(fields)
+        prompt, model, seconds, size = jobs.validate_order(fields, self.server.settings.models)
         if self.server.settings.create_delay:
             time.sleep(self.server.settings.create_delay)
         if marker(prompt, "reject"):
@@ -128,7 +148,17 @@ class Handler(BaseHTTPRequestHandler):
             )
         if marker(prompt, "500") and self.server.store.first_attempt("500", prompt):
             raise ApiError(500, "The server had an error while processing your request.")
-        job = self.server.store.create(prompt, model, seconds, size)
+        received = self._received(
+            prompt, fields.get("model"), fields.get("seconds"), fields.get("size")
+        )
+        job = self.server.store.create(
+            prompt,
+            model,
+            seconds,
+            size,
+            received=received,
+            webhook_pending=self.server.webhooks.enabled,
+        )
         self.server.webhooks.schedule(job)
         self._send_json(200, job.state(time.time()))
 
@@ -181,7 +211,13 @@ class Handler(BaseHTTPRequestHandler):
                 code="invalid_value",
             )
         job = self.server.store.create(
-            prompt, source.model, source.seconds, source.size, remixed_from=source.id
+            prompt,
+            source.model,
+            source.seconds,
+            source.size,
+            received=self._received(prompt, None, None, None),
+            remixed_from=source.id,
+            webhook_pending=self.server.webhooks.enabled,
         )
         self.server.webhooks.schedule(job)
         self._send_json(200, job.state(time.time()))
@@ -220,6 +256,16 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
     # Plumbing
+    def _received(self, prompt: str, model, seconds, size) -> Received:
+        return Received(
+            prompt=prompt,
+            model=model,
+            seconds=seconds,
+            size=size,
+            auth=self.auth_style,
+            base_path=self.base_path,
+        )
+
     def _read_body(self) -> bytes:
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_BODY:
@@ -272,7 +318,10 @@ def make_server(host: str, port: int, settings: EmulatorSettings) -> EmulatorSer
 def serve_in_thread(
     port: int = 0, host: str = "127.0.0.1", **settings
 ) -> tuple[EmulatorServer, str]:
-    """Start an emulator in a daemon thread; returns the server (call .stop()) and its /v1 URL."""
+    """Start an emulator in a daemon thread; returns the server (call .stop()) and its /v1 URL.
+
+    `settings` are EmulatorSettings fields, e.g. `models={...}` or `state_dir=...`; the
+    Azure-style URL is `server.azure_base_url`."""
     server = make_server(host, port, EmulatorSettings(**settings))
     thread = threading.Thread(target=server.serve_forever, name="sora-emulator", daemon=True)
     thread.start()

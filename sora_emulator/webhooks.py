@@ -8,6 +8,8 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -58,10 +60,13 @@ def deliver(url: str, secret: str, event: dict) -> bool:
 
 
 class WebhookScheduler:
-    """One timer per job, fired when the job finishes; cancelled on delete or shutdown."""
+    """One timer per job, fired when the job finishes; cancelled on delete or shutdown.
 
-    def __init__(self, url: str, secret: str):
+    `on_sent(job)` runs once the job's event has been delivered or given up on."""
+
+    def __init__(self, url: str, secret: str, on_sent: Callable[[Any], None] | None = None):
         self.url, self.secret = url, secret
+        self.on_sent = on_sent
         self._timers: dict[str, threading.Timer] = {}
         self._lock = threading.Lock()
 
@@ -96,3 +101,5 @@ class WebhookScheduler:
         if job.deleted:
             return
         deliver(self.url, self.secret, event_for(job.state(max(time.time(), job.finishes_at))))
+        if self.on_sent is not None:
+            self.on_sent(job)

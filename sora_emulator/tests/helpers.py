@@ -4,6 +4,7 @@ import uuid
 import httpx
 
 AUTH = {"authorization": "Bearer sk-test"}
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
 def unique(prompt: str = "a lighthouse at dusk") -> str:
