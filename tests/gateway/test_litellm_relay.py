@@ -137,3 +137,15 @@ def test_an_unknown_id_upstream_is_a_404(gateway_provider):
 
     with pytest.raises(ProviderNotFound):
         gateway_provider.retrieve(forged)
+
+
+def test_the_gateway_drops_the_poll_hint_and_the_content_variant(gateway_provider):
+    video = gateway_provider.create("a windmill at noon, gateway hints", "sora-2", 4, "720x1280")
+    finished = wait_until_finished(gateway_provider, video.id)
+
+    # The emulator sends `openai-poll-after-ms`; LiteLLM does not pass it on.
+    assert finished.poll_after_seconds is None
+    # Nor `?variant=`: asked for the thumbnail, it answers the MP4 (as video/mp4).
+    with gateway_provider.stream_content(video.id, variant="thumbnail") as chunks:
+        thumbnail = b"".join(chunks)
+    assert thumbnail[4:8] == b"ftyp"
