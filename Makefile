@@ -6,7 +6,7 @@ PORT ?= 8000
 EMULATOR_PORT ?= 8001
 export PORT EMULATOR_PORT
 
-.PHONY: run test bench lint format migrate superuser venv clean
+.PHONY: run test gateway bench lint format migrate superuser venv clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ run: venv .env migrate
 superuser: venv .env migrate
 	$(PY) manage.py createsuperuser
 
-test: venv
+# The LiteLLM proxy that the gateway tests (pytest -m gateway) run in front of the emulator:
+# its own virtualenv under ${STORYCRAFT_CACHE:-~/.cache/storycraft}, not .venv (~750 MB).
+# Fast when already installed. `make run` does not need it.
+gateway:
+	$(PYTHON) scripts/gateway_venv.py
+
+test: venv gateway
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: venv

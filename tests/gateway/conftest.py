@@ -1,0 +1,245 @@
+"""A real LiteLLM proxy in front of the Sora emulator, for the `gateway` tests.
+
+    litellm_gateway    (session) RunningGateway: .base_url (LiteLLM's /v1), .api_key (its
+                       master key), .routes, .emulator (.base_url, .server), .log_path,
+                       .provider(**options) -> OpenAIVideoProvider through the gateway
+    gateway_provider   OpenAIVideoProvider(base_url=litellm_gateway.base_url, ...), closed after
+
+LiteLLM runs from its own cached virtualenv (`make gateway`, scripts/gateway_venv.py) as a
+separate process on a free 127.0.0.1 port, with a generated config whose model_list has
+one route per entry of GATEWAY_ROUTES, each to `openai/<upstream model>` at the emulator.
+Without that virtualenv the tests fail (never skip): under CI=true .ci/run should have
+installed it; elsewhere the message says to run `make gateway`.
+"""
+
+import importlib.util
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sora_emulator import serve_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# (the model name clients order by at the gateway, the model id the emulator is asked for).
+# LiteLLM routes each as `openai/<upstream>` to the emulator's /v1.
+GATEWAY_ROUTES: list[tuple[str, str]] = [
+    ("sora-2", "sora-2"),
+    ("sora-2-pro", "sora-2-pro"),
+]
+# Keyword arguments for the emulator behind the gateway (serve_in_thread).
+GATEWAY_EMULATOR_OPTIONS: dict = {"job_seconds": 1}
+# The emulator accepts any key; the gateway sends this one upstream.
+UPSTREAM_API_KEY = "sk-emulator-upstream"
+START_TIMEOUT = float(os.environ.get("GATEWAY_START_TIMEOUT") or 120)
+
+
+def _installer():
+    spec = importlib.util.spec_from_file_location(
+        "gateway_venv", ROOT / "scripts" / "gateway_venv.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def litellm_config(routes, upstream_base_url: str, master_key: str) -> dict:
+    """LiteLLM's proxy config (written as JSON, which YAML reads as it is)."""
+    return {
+        "model_list": [
+            {
+                "model_name": name,
+                "litellm_params": {
+                    "model": f"openai/{upstream}",
+                    "api_base": upstream_base_url,
+                    "api_key": UPSTREAM_API_KEY,
+                },
+            }
+            for name, upstream in routes
+        ],
+        # Clients authenticate with the master key (Authorization: Bearer, api-key or
+        # x-litellm-api-key); LiteLLM refuses to start without one. Upstream it sends the
+        # route's api_key, never the client's.
+        "general_settings": {"master_key": master_key},
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _proxy_environment(workdir: Path) -> dict:
+    """A small environment: the test run's DATABASE_URL, REDIS_URL or OPENAI_* must not reach
+    LiteLLM (a DATABASE_URL alone makes it try to run Prisma migrations)."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    env.update(
+        {
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # no download of the price list (offline)
+            "LITELLM_TELEMETRY": "False",
+            "TMPDIR": str(workdir),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _tail(path: Path, lines: int = 80) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@dataclass
+class RunningEmulator:
+    server: object
+    base_url: str
+
+
+@dataclass
+class RunningGateway:
+    base_url: str
+    api_key: str
+    routes: list[tuple[str, str]]
+    emulator: RunningEmulator
+    log_path: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def provider(self, **options):
+        from videos.provider import OpenAIVideoProvider
+
+        options.setdefault("read_timeout", 30.0)
+        return OpenAIVideoProvider(base_url=self.base_url, api_key=self.api_key, **options)
+
+    def log(self) -> str:
+        return _tail(self.log_path)
+
+
+def _litellm_executable() -> Path:
+    installer = _installer()
+    if installer.is_installed():
+        return installer.litellm_executable()
+    where = installer.venv_dir()
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(
+            f"CI=true and LiteLLM is not installed in {where}: .ci/run runs `make test`, "
+            "which runs `make gateway` first; run that and read its output.",
+            pytrace=False,
+        )
+    pytest.fail(
+        f"LiteLLM is not installed in {where}. Run `make gateway` (a cached, separate "
+        "virtualenv, ~750 MB the first time), or deselect these tests with -m 'not gateway'.",
+        pytrace=False,
+    )
+
+
+def _wait_ready(process: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    last = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"LiteLLM exited with {process.returncode} while starting; its log:\n"
+                f"{_tail(log_path)}",
+                pytrace=False,
+            )
+        try:
+            response = httpx.get(url, timeout=2)
+            if response.status_code == 200:
+                return
+            last = f"HTTP {response.status_code}: {response.text[:200]}"
+        except httpx.HTTPError as error:
+            last = repr(error)
+        time.sleep(0.25)
+    pytest.fail(
+        f"LiteLLM did not answer {url} within {START_TIMEOUT:.0f} s (last: {last}); its log:\n"
+        f"{_tail(log_path)}",
+        pytrace=False,
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    # Its own process group (start_new_session): workers it may have forked go too.
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def gateway_emulator(tmp_path_factory):
+    """The emulator behind the gateway (its own: the gateway's routes decide its models)."""
+    server, base_url = serve_in_thread(
+        cache_dir=tmp_path_factory.mktemp("gateway-emulator-cache"), **GATEWAY_EMULATOR_OPTIONS
+    )
+    yield RunningEmulator(server, base_url)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def litellm_gateway(gateway_emulator, tmp_path_factory):
+    executable = _litellm_executable()
+    workdir = tmp_path_factory.mktemp("litellm")
+    master_key = "sk-gateway-" + secrets.token_hex(12)
+    config = workdir / "config.yaml"
+    config.write_text(
+        json.dumps(litellm_config(GATEWAY_ROUTES, gateway_emulator.base_url, master_key), indent=2)
+    )
+    port = _free_port()
+    log_path = workdir / "litellm.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(executable), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+            cwd=workdir,  # LiteLLM reads a .env from its working directory
+            env=_proxy_environment(workdir),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(process, f"{origin}/health/readiness", log_path)
+        yield RunningGateway(
+            base_url=f"{origin}/v1",
+            api_key=master_key,
+            routes=list(GATEWAY_ROUTES),
+            emulator=gateway_emulator,
+            log_path=log_path,
+            process=process,
+        )
+    finally:
+        _stop(process)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing gateway test shows the end of LiteLLM's log beside its traceback."""
+    report = yield
+    gateway = getattr(item, "funcargs", {}).get("litellm_gateway")
+    if report.failed and gateway is not None:
+        report.sections.append(("LiteLLM log (last lines)", gateway.log()))
+    return report
+
+
+@pytest.fixture
+def gateway_provider(litellm_gateway):
+    provider = litellm_gateway.provider()
+    yield provider
+    provider.close()
