@@ -27,6 +27,7 @@ import httpx
 import pytest
 
 from sora_emulator import serve_in_thread
+from sora_emulator.catalog import SORA_MODELS, ModelOffer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,9 +36,12 @@ ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_ROUTES: list[tuple[str, str]] = [
     ("sora-2", "sora-2"),
     ("sora-2-pro", "sora-2-pro"),
+    ("veo-3.1-fast", "veo-3.1-fast"),
 ]
+# A model that is not Sora: other lengths, other sizes and a square one.
+VEO = ModelOffer(seconds=("5", "10"), sizes=("1344x768", "768x1344", "768x768"))
 # Keyword arguments for the emulator behind the gateway (serve_in_thread).
-GATEWAY_EMULATOR_OPTIONS: dict = {"job_seconds": 1}
+GATEWAY_EMULATOR_OPTIONS: dict = {"job_seconds": 1, "models": {**SORA_MODELS, "veo-3.1-fast": VEO}}
 # The emulator accepts any key; the gateway sends this one upstream.
 UPSTREAM_API_KEY = "sk-emulator-upstream"
 START_TIMEOUT = float(os.environ.get("GATEWAY_START_TIMEOUT") or 120)

@@ -83,11 +83,10 @@ def test_a_policy_rejection_comes_back_as_provider_rejected(gateway_provider):
     error = caught.value
     assert not isinstance(error, ProviderNotFound)
     assert error.status_code == 400
-    # LiteLLM keeps the status but rewrites the body: the upstream error ends up as JSON
-    # inside its message, and `code` becomes the status as a string.
-    assert "moderation_blocked" in error.message
-    assert error.code == "400"
-    assert error.param is None
+    # LiteLLM keeps the status but rewrites the body (the upstream error as JSON inside its
+    # message, `code` the status as a string): the client unwraps the provider's own error.
+    assert error.code == "moderation_blocked"
+    assert error.message == "Your request was blocked by our moderation system."
 
 
 def test_an_invalid_value_upstream_is_a_400_whose_message_names_it(gateway_provider):
@@ -95,8 +94,9 @@ def test_an_invalid_value_upstream_is_a_400_whose_message_names_it(gateway_provi
         gateway_provider.create("a square frame, gateway run", "sora-2", 4, "1024x1024")
 
     assert caught.value.status_code == 400
-    assert "invalid_value" in caught.value.message
+    assert (caught.value.code, caught.value.param) == ("invalid_value", "size")
     assert "1024x1024" in caught.value.message
+    assert "litellm" not in caught.value.message.lower()
 
 
 def test_a_job_that_fails_upstream_ends_failed_through_the_gateway(gateway_provider):

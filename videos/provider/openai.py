@@ -7,6 +7,7 @@ rather than retried (a retry could order, and pay for, a second video).
 """
 
 import email.utils
+import json
 import logging
 import random
 import time
@@ -79,8 +80,25 @@ def _error_fields(response: httpx.Response) -> tuple[str, str | None, str | None
         error = {}
     if not isinstance(error, dict):
         error = {}
+    error = _upstream_error(error) or error
     message = error.get("message") or f"HTTP {response.status_code} from the video provider"
     return str(message), error.get("code"), error.get("param")
+
+
+def _upstream_error(error: dict) -> dict | None:
+    """The provider's own error, when a gateway wrapped it into its message (LiteLLM:
+    "litellm.BadRequestError: OpenAIException - {"error": {...}} LiteLLM: ..."), so users
+    see the provider's words and code, not the gateway's plumbing."""
+    message = error.get("message")
+    start = message.find('{"error"') if isinstance(message, str) else -1
+    if start < 0:
+        return None
+    try:
+        inner, _ = json.JSONDecoder().raw_decode(message[start:])
+    except ValueError:
+        return None
+    inner = inner.get("error") if isinstance(inner, dict) else None
+    return inner if isinstance(inner, dict) and inner.get("message") else None
 
 
 class OpenAIVideoProvider:
