@@ -55,6 +55,13 @@ class UserAdmin(DjangoUserAdmin):
             readonly += PRIVILEGE_FIELDS
         return readonly
 
+    def has_change_permission(self, request, obj=None):
+        # Setting another staff member's password is logging in as them, with their powers.
+        powerful = obj is not None and (obj.is_staff or obj.is_superuser)
+        if powerful and obj != request.user and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_queryset(self, request):
         # One LEFT JOIN on the wallet: the changelist's credits column costs no extra query.
         return (

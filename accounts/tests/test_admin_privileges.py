@@ -77,3 +77,28 @@ def test_a_superuser_still_grants_privileges(client, sam):
     assert alice.is_staff and alice.is_superuser
     assert alice.groups.get().name == "finance"
     assert alice.user_permissions.get().codename == "move_credits"
+
+
+@pytest.mark.parametrize("superuser", [True, False])
+def test_a_non_superuser_cannot_take_over_another_staff_account(client, pat, superuser):
+    lee = support_agent("lee", "wallet.move_credits")
+    lee.is_superuser = superuser
+    lee.save()
+    assert client.get(change_url(lee)).status_code == 200  # still visible, read-only
+    password_url = f"/admin/accounts/user/{lee.pk}/password/"
+    new_password = {"password1": "pat owns lee now 42", "password2": "pat owns lee now 42"}
+    assert client.post(password_url, new_password).status_code == 403
+    assert client.post(change_url(lee), {"email": "pat+lee@storycraft.test"}).status_code == 403
+    lee.refresh_from_db()
+    assert lee.email == "lee@storycraft.test"
+    assert lee.check_password("correct horse 42")
+
+
+def test_a_non_superuser_still_changes_customers_and_their_own_password(client, pat):
+    alice = person("alice")
+    new_password = {"password1": "a fresh start 42", "password2": "a fresh start 42"}
+    for user in (alice, pat):
+        response = client.post(f"/admin/accounts/user/{user.pk}/password/", new_password)
+        assert response.status_code == 302
+        user.refresh_from_db()
+        assert user.check_password("a fresh start 42")
