@@ -1,10 +1,17 @@
-"""Run Django in a child process with an environment of our choosing."""
+"""Run Django in a child process (a command, or gunicorn) with an environment of our choosing."""
 
 import os
+import re
 import secrets
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,3 +45,71 @@ def run_python(args: list[str], env: dict) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def shared_database_url() -> str:
+    """The URL of the database pytest-django set up, for child processes to share."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = f"{db['USER']}:{db['PASSWORD'] or ''}"
+    return f"postgresql://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@contextmanager
+def gunicorn(tmp_path: Path, env: dict, *args: str, name: str = "web") -> Iterator[str]:
+    """A real gunicorn serving storycraft.wsgi on a free port; yields its base URL.
+
+    Its logs go to files in tmp_path (`<name>.error.log`, `<name>.access.log`), and it has
+    its own control socket, so that several can run at once.
+    """
+    error_log = tmp_path / f"{name}.error.log"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "storycraft.wsgi",
+        "--bind",
+        "127.0.0.1:0",
+        "--workers",
+        "1",
+        "--control-socket",
+        str(tmp_path / f"{name}.ctl"),
+        "--error-logfile",
+        str(error_log),
+        "--access-logfile",
+        str(tmp_path / f"{name}.access.log"),
+        *args,
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        base_url = _wait_for_listening(process, error_log)
+        yield base_url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_for_listening(process: subprocess.Popen, error_log: Path, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {_read(error_log)}")
+        listening = re.search(r"Listening at: (http://\S+)", _read(error_log))
+        if listening and "Booting worker" in _read(error_log):
+            base_url = listening.group(1)
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=5).status_code == 200:
+                    return base_url
+            except httpx.TransportError:
+                pass
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer within {timeout} s: {_read(error_log)}")
+
+
+def _read(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
