@@ -22,7 +22,8 @@ case "${1:-web}" in
       --graceful-timeout 30 \
       --worker-tmp-dir /dev/shm \
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
-      --access-logfile -
+      --access-logfile - \
+      --logger-class storycraft.logs.GunicornLogger
     ;;
   worker)
     exec python manage.py qcluster

@@ -4,6 +4,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -81,10 +82,52 @@ def gunicorn(tmp_path: Path, env: dict, *args: str, name: str = "web") -> Iterat
         str(tmp_path / f"{name}.access.log"),
         *args,
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+    def listening() -> str | None:
+        text = _read(error_log)
+        found = re.search(r"Listening at: (http://\S+)", text)
+        return found.group(1) if found and "Booting worker" in text else None
+
+    with _serving(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)) as wait:
+        yield wait(listening, error_log)
+
+
+@contextmanager
+def runserver(tmp_path: Path, env: dict) -> Iterator[str]:
+    """`manage.py runserver` on a free port, its output in tmp_path/runserver.log."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "runserver.log"
+    command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True
+        )
+    with _serving(process) as wait:
+        yield wait(lambda: f"http://127.0.0.1:{port}", log)
+
+
+@contextmanager
+def _serving(process: subprocess.Popen):
+    """Yields a function that waits until the server answers /healthz; stops it after."""
+
+    def wait(base_url_when_up, log: Path, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited: {_read(log)}")
+            base_url = base_url_when_up()
+            try:
+                if base_url and httpx.get(f"{base_url}/healthz", timeout=5).status_code == 200:
+                    return base_url
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"the server did not answer within {timeout} s: {_read(log)}")
+
     try:
-        base_url = _wait_for_listening(process, error_log)
-        yield base_url
+        yield wait
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -92,23 +135,6 @@ def gunicorn(tmp_path: Path, env: dict, *args: str, name: str = "web") -> Iterat
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-
-
-def _wait_for_listening(process: subprocess.Popen, error_log: Path, timeout: float = 30) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {_read(error_log)}")
-        listening = re.search(r"Listening at: (http://\S+)", _read(error_log))
-        if listening and "Booting worker" in _read(error_log):
-            base_url = listening.group(1)
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=5).status_code == 200:
-                    return base_url
-            except httpx.TransportError:
-                pass
-        time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not answer within {timeout} s: {_read(error_log)}")
 
 
 def _read(path: Path) -> str:
