@@ -22,6 +22,7 @@ venv: $(VENV)/.installed
 migrate: venv .env
 	mkdir -p var/static var/media
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 
 run: venv .env migrate
 	$(PY) scripts/run.py

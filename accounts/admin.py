@@ -18,6 +18,8 @@ from wallet.services import open_wallet
 
 RECENT_ENTRIES = 20
 RECENT_JOBS = 10
+# What makes someone staff, or more powerful: only a superuser may change these.
+PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
 
 
 @admin.register(User)
@@ -45,6 +47,20 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Read-only fields are left out of the form too, so a forged POST cannot set them.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += PRIVILEGE_FIELDS
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        # Setting another staff member's password is logging in as them, with their powers.
+        powerful = obj is not None and (obj.is_staff or obj.is_superuser)
+        if powerful and obj != request.user and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
 
     def get_queryset(self, request):
         # One LEFT JOIN on the wallet: the changelist's credits column costs no extra query.

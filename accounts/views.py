@@ -38,7 +38,17 @@ class _AuthThrottled(_Public):
     throttle_scope = "auth"
 
 
-class RegisterView(_AuthThrottled):
+class _NoStore:
+    """Answers that carry tokens are never kept by a browser or proxy (RFC 6749, 5.1)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response
+
+
+class RegisterView(_NoStore, _AuthThrottled):
     @extend_schema(request=RegisterSerializer, responses={201: AuthResponseSerializer})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
@@ -54,7 +64,7 @@ class RegisterView(_AuthThrottled):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class LoginView(_AuthThrottled):
+class LoginView(_NoStore, _AuthThrottled):
     @extend_schema(request=LoginSerializer, responses={200: AuthResponseSerializer})
     def post(self, request):
         serializer = LoginSerializer(data=request.data, context={"request": request})
@@ -64,7 +74,7 @@ class LoginView(_AuthThrottled):
         return Response({**tokens_for(user), "user": UserSerializer(user).data})
 
 
-class RefreshView(TokenRefreshView):
+class RefreshView(_NoStore, TokenRefreshView):
     """Trade a refresh token for a new pair; the old refresh token is blacklisted."""
 
     @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer})

@@ -8,6 +8,7 @@ case "${1:-web}" in
     # a plain `docker run` of the image migrates here.
     if [ "${MIGRATE_ON_START:-true}" = "true" ]; then
       python manage.py migrate --noinput
+      python manage.py createcachetable
     fi
     # Threaded workers with a long timeout: POST /videos calls the provider inline (up
     # to about a minute with retries) and POST /videos/{id}/pull downloads the MP4, and
@@ -21,13 +22,16 @@ case "${1:-web}" in
       --graceful-timeout 30 \
       --worker-tmp-dir /dev/shm \
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
-      --access-logfile -
+      --access-logfile - \
+      --logger-class storycraft.logs.GunicornLogger
     ;;
   worker)
     exec python manage.py qcluster
     ;;
   migrate)
-    exec python manage.py migrate --noinput
+    # Without REDIS_URL the throttles count in a database table: create it with the schema.
+    python manage.py migrate --noinput
+    exec python manage.py createcachetable
     ;;
   *)
     exec "$@"

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,3 +25,16 @@ def unfinished_job(owner: User, *, cost: int = 80, minutes_ago: int = 30) -> Vid
     )
     job.refresh_from_db()
     return job
+
+
+def support_agent(name: str, *permissions: str) -> User:
+    """A staff member who is not a superuser, with just these `app.codename` permissions."""
+    agent = User.objects.create_user(
+        email=f"{name}@storycraft.test", password=PASSWORD, is_staff=True
+    )
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        agent.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return agent

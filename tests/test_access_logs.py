@@ -1,0 +1,78 @@
+"""A signed link's signature never reaches an access log, under runserver or gunicorn."""
+
+import re
+import uuid
+
+import httpx
+import pytest
+
+from storycraft.logs import redact
+from tests.helpers import ROOT, gunicorn, production_env, runserver, shared_database_url
+from videos.models import VideoJob
+from videos.services.files import signed_file_path
+
+ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()
+
+
+@pytest.fixture
+def server_env(tmp_path):
+    return production_env(
+        tmp_path,
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=shared_database_url(),
+        SECURE_SSL_REDIRECT="false",
+    )
+
+
+def signed_link() -> tuple[str, str]:
+    """A signed file link as the API hands it out, and its signature."""
+    path = signed_file_path(VideoJob(id=uuid.uuid4()))
+    return path, re.search(r"signature=([^&]+)", path).group(1)
+
+
+def fetch(base_url: str, path: str) -> None:
+    # The link also comes back as the Referer of a page that played it.
+    httpx.get(f"{base_url}{path}", headers={"Referer": f"{base_url}{path}"})
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_runserver_logs_the_request_without_its_signature(tmp_path, server_env):
+    path, signature = signed_link()
+    with runserver(tmp_path, server_env) as base_url:
+        fetch(base_url, path)
+    log = (tmp_path / "runserver.log").read_text()
+    assert f"GET {path.split('signature=')[0]}signature=[redacted] HTTP/1.1" in log
+    assert signature not in log
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_logs_the_request_without_its_signature(tmp_path, server_env):
+    (logger_class,) = re.findall(r"--logger-class (\S+)", ENTRYPOINT)
+    path, signature = signed_link()
+    with gunicorn(tmp_path, server_env, "--logger-class", logger_class) as base_url:
+        fetch(base_url, path)
+    access_log = (tmp_path / "web.access.log").read_text()
+    assert f"GET {path.split('signature=')[0]}signature=[redacted] HTTP/1.1" in access_log
+    assert signature not in access_log + (tmp_path / "web.error.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            '"GET /videos/1/file?expires=9&signature=AbC-_1 HTTP/1.1" 200',
+            '"GET /videos/1/file?expires=9&signature=[redacted] HTTP/1.1" 200',
+        ),
+        ("/x?signature=a&expires=9", "/x?signature=[redacted]&expires=9"),
+        ("/events?ticket=t0k3n", "/events?ticket=[redacted]"),
+        (
+            "https://s3/b/k?X-Amz-Signature=f00d&x=1",
+            "https://s3/b/k?X-Amz-Signature=[redacted]&x=1",
+        ),
+        ("GET /videos?status=queued HTTP/1.1", "GET /videos?status=queued HTTP/1.1"),
+    ],
+)
+def test_redact_hides_only_the_secret_parameters(line, expected):
+    assert redact(line) == expected
