@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
+from catalog.styles import STYLE_ADDITIONS, STYLES, provider_prompt
 from videos.models import VideoJob
-from videos.styles import STYLE_ADDITIONS, STYLES, provider_prompt
 from videos.tests.helpers import api_for, order, person
 
 pytestmark = pytest.mark.django_db
