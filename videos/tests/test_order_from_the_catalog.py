@@ -145,3 +145,26 @@ def test_provider_ids_up_to_1024_characters_are_kept(sora_provider):
     job.save()
     job.refresh_from_db()
     assert len(job.provider_video_id) == 1024
+
+
+def test_an_azure_style_endpoint_gets_the_api_key_header(sora_emulator, monkeypatch):
+    """Azure OpenAI v1: /openai/v1 and an `api-key` header, the key from its own variable."""
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-secret")
+    services.put_endpoint(
+        name="azure",
+        base_url=sora_emulator.server.azure_base_url,
+        auth_style="api-key",
+        api_key_env="AZURE_OPENAI_API_KEY",
+    )
+    services.put_model(model_id="sora-2-pro", endpoint="azure")
+    alice = person("alice", credits=500)
+    job = finished_order(api_for(alice), model="sora-2-pro", seconds=4, size="1792x1024")
+    stored = VideoJob.objects.get(pk=job["id"])
+    received = sora_emulator.server.store.get(stored.provider_video_id).received
+    assert (received.auth, received.base_path, received.model, received.size) == (
+        "api-key",
+        "/openai/v1",
+        "sora-2-pro",
+        "1792x1024",
+    )
+    assert (job["cost"], job["charge_status"]) == (400, "settled")
