@@ -16,7 +16,6 @@ import importlib.util
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import time
@@ -28,6 +27,7 @@ import pytest
 
 from sora_emulator import serve_in_thread
 from sora_emulator.catalog import SORA_MODELS, ModelOffer
+from tests.helpers import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -175,15 +175,8 @@ def _wait_ready(process: subprocess.Popen, url: str, log_path: Path) -> None:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
     # Its own process group (start_new_session): workers it may have forked go too.
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+    stop_process_group(process)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """The real worker: a qcluster process picks up tasks from the database broker."""
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from django.db import connection
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
+from tests.helpers import stop_process_group
 from videos.models import JobStatus, VideoJob
 from videos.tests.helpers import api_for, entries_of, order, person, wait_until
 
@@ -68,12 +68,7 @@ def qcluster(sora_emulator, settings):
         start_new_session=True,
     )
     yield process
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    stop_process_group(process)
 
 
 @pytest.mark.slow
