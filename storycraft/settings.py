@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so that the middleware above still adds its headers to the JSON it makes.
+    "storycraft.errors.JsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "storycraft.urls"
