@@ -20,7 +20,7 @@ COPY . .
 
 # Settings refuse to load with DEBUG off and no real secrets, so collectstatic gets
 # throwaway ones that live only for this command and never reach the image.
-RUN mkdir -p var/static var/media certs \
+RUN mkdir -p var/static var/media var/emulator certs \
     && DEBUG=false \
        DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
        JWT_SECRET="$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \

@@ -6,15 +6,22 @@ PORT ?= 8000
 EMULATOR_PORT ?= 8001
 export PORT EMULATOR_PORT
 
-.PHONY: run test gateway bench lint format migrate superuser venv clean
+.PHONY: run test gateway client bench lint format migrate superuser venv dev clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# What the server needs (`make run`); the test and development tools come on top (`make test`).
+$(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+dev: $(VENV)/.installed-dev
 
 .env:
 	$(PY) scripts/write_env.py
@@ -34,19 +41,24 @@ superuser: venv .env migrate
 # its own virtualenv under ${STORYCRAFT_CACHE:-~/.cache/storycraft}, not .venv (~750 MB).
 # Fast when already installed. `make run` does not need it.
 gateway:
-	$(PYTHON) scripts/gateway_venv.py
+	$(PYTHON) scripts/tool_venv.py gateway
 
-test: venv gateway
+# openapi-python-client, which tests/client generates a client with from /schema: its own
+# cached virtualenv too, since it pins its own ruff, httpx and attrs.
+client:
+	$(PYTHON) scripts/tool_venv.py client
+
+test: dev gateway client
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: venv
+bench: dev
 	$(PY) -m benchmarks
 
-lint: venv
+lint: dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: venv
+format: dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 

@@ -1,5 +1,5 @@
 from django.contrib.auth.models import update_last_login
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from accounts.serializers import (
     tokens_for,
 )
 from storycraft.errors import ApiError
+from storycraft.schema import errors
 
 
 class _Public(APIView):
@@ -65,7 +66,7 @@ class RegisterView(_NoStore, _AuthThrottled):
 
 
 class LoginView(_NoStore, _AuthThrottled):
-    @extend_schema(request=LoginSerializer, responses={200: AuthResponseSerializer})
+    @extend_schema(request=LoginSerializer, responses={200: AuthResponseSerializer, **errors(401)})
     def post(self, request):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -77,13 +78,16 @@ class LoginView(_NoStore, _AuthThrottled):
 class RefreshView(_NoStore, TokenRefreshView):
     """Trade a refresh token for a new pair; the old refresh token is blacklisted."""
 
-    @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer})
+    @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer, **errors(401)})
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
 
 class LogoutView(_Public):
-    @extend_schema(request=RefreshSerializer, responses={205: None})
+    @extend_schema(
+        request=RefreshSerializer,
+        responses={205: OpenApiResponse(description="Logged out."), **errors(401)},
+    )
     def post(self, request):
         serializer = RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -11,6 +11,7 @@ from catalog.selectors import orderable_offers
 from catalog.serializers import CatalogSerializer
 from catalog.styles import STYLES
 from storycraft.conditional import etag_matches
+from storycraft.schema import etag_parameters
 
 
 class ModelListView(APIView):
@@ -20,6 +21,7 @@ class ModelListView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        parameters=etag_parameters(200, 304),
         responses={200: CatalogSerializer, 304: OpenApiResponse(description="Not modified.")},
         auth=[],
     )

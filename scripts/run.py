@@ -8,18 +8,26 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storycraft.settings")
 
-import django  # noqa: E402
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+def honcho_command(processes: list[str], *, procfile: Path = ROOT / "Procfile") -> list[str]:
+    """honcho's argv. Its `--env` is /dev/null: honcho applies a `.env` over the environment
+    it was started with, but settings already read `.env` into it with the environment
+    winning (`WELCOME_CREDITS=500 make run`), and every process inherits that."""
+    honcho = str(ROOT / ".venv" / "bin" / "honcho")
+    return [honcho, "--no-colour", "--env", os.devnull, "start", "-f", str(procfile), *processes]
 
 
 def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storycraft.settings")
+    import django
+
+    django.setup()  # loads .env into os.environ, never over what is already set
+
+    from django.conf import settings
+    from django.core.management import call_command
+
     port = os.environ.get("PORT", "8000")
     # honcho hands each process its own PORT (web 8000, worker 8100, ...): name ours apart.
     os.environ["WEB_PORT"] = port
@@ -50,10 +58,9 @@ def main() -> None:
         flush=True,
     )
     processes = ["web", "worker"] + (["emulator"] if emulated else [])
-    honcho = str(ROOT / ".venv" / "bin" / "honcho")
-    args = [honcho, "--no-colour", "start", "-f", str(ROOT / "Procfile"), *processes]
+    command = honcho_command(processes)
     # honcho takes this process's place, so Ctrl-C reaches it and it stops every child.
-    os.execv(honcho, args)  # noqa: S606
+    os.execv(command[0], command)  # noqa: S606
 
 
 if __name__ == "__main__":

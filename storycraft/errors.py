@@ -1,7 +1,7 @@
 """One error shape for the API: DRF's bodies plus a stable machine-readable `code`."""
 
-from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -23,6 +23,11 @@ def exception_handler(exc, context):
             code="request_too_large",
             status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    # Django's own exceptions (a selector's Http404) get DRF's codes, not "error".
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, DomainError):
         return error_response(exc.detail, code=exc.code, status_code=exc.status_code)
     response = drf_exception_handler(exc, context)
@@ -69,3 +74,43 @@ def server_error(request):
     if _wants_html(request):
         return defaults.server_error(request)
     return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
+
+
+# Django's own error answers outside DRF (no route, a bare 405, a body too large for a
+# plain view, a CSRF refusal), by status: what the JSON says instead.
+DJANGO_ERRORS = {
+    400: ("Bad request.", "bad_request"),
+    403: ("You do not have permission to perform this action.", "permission_denied"),
+    404: ("Not found.", "not_found"),
+    405: ("Method not allowed.", "method_not_allowed"),
+    413: ("Request body is too large.", "request_too_large"),
+}
+
+
+class JsonErrorsMiddleware:
+    """Every answer outside the admin is JSON, whatever DEBUG says: Django's debug 404 (which
+    lists every URL pattern), its HTML 400/403/405 and a plain view's oversized body become
+    `{"detail", "code"}`. Under DEBUG a 500 keeps its traceback page, for the developer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code not in DJANGO_ERRORS
+            or _wants_html(request)
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        detail, code = DJANGO_ERRORS[response.status_code]
+        json_response = JsonResponse({"detail": detail, "code": code}, status=response.status_code)
+        if response.has_header("Allow"):
+            json_response["Allow"] = response["Allow"]
+        return json_response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RequestDataTooBig) and not _wants_html(request):
+            detail, code = DJANGO_ERRORS[413]
+            return JsonResponse({"detail": detail, "code": code}, status=413)
+        return None

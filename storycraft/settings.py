@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so that the middleware above still adds its headers to the JSON it makes.
+    "storycraft.errors.JsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "storycraft.urls"
@@ -186,7 +188,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["storycraft.parsers.BoundedJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "storycraft.schema.AutoSchema",
     "EXCEPTION_HANDLER": "storycraft.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "20/minute")},
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
@@ -213,8 +215,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"VideoStyleEnum": "catalog.styles.STYLES"},
+    "ENUM_NAME_OVERRIDES": {
+        "VideoStyleEnum": "catalog.styles.STYLES",
+        "VideoStatusEnum": "videos.models.JobStatus",
+        "ChargeStatusEnum": "videos.models.ChargeStatus",
+        "LedgerEntryKindEnum": "wallet.models.EntryKind.values",
+    },
     "PREPROCESSING_HOOKS": ["storycraft.schema.drop_trailing_slash_twins"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "storycraft.schema.add_shared_components",
+    ],
 }
 
 CORS_ALLOWED_ORIGINS = FRONTEND_ORIGINS

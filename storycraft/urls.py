@@ -3,9 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from storycraft.health import healthz, readyz
+from storycraft.index import api_index
 from storycraft.routing import route
 
 urlpatterns = [
+    path("", api_index, name="index"),
     path("admin/", admin.site.urls),
     path("auth/", include("accounts.urls")),
     path("webhooks/", include("videos.webhook_urls")),

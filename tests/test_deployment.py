@@ -191,22 +191,18 @@ def test_dockerignore_keeps_local_state_out_of_the_image():
     assert {".git", ".venv", "var", ".env"} <= set(ignored)
 
 
-@pytest.mark.skipif(
+COMPOSE_CLIENT = ["docker-compose"] if shutil.which("docker-compose") else ["docker", "compose"]
+needs_compose = pytest.mark.skipif(
     not (shutil.which("docker-compose") or shutil.which("docker")), reason="no compose client"
 )
-def test_docker_compose_accepts_the_file(tmp_path):
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "DJANGO_SECRET_KEY": "x" * 40,
-        "JWT_SECRET": "y" * 40,
-        "POSTGRES_PASSWORD": "z" * 20,
-    }
-    compose = ["docker-compose"] if shutil.which("docker-compose") else ["docker", "compose"]
+
+
+def compose_config(folder, *args: str) -> subprocess.CompletedProcess:
+    """`compose config` in `folder`, with nothing from this process's environment."""
     result = subprocess.run(
-        [*compose, "--profile", "s3", "--profile", "emulator", "config", "-q"],
-        cwd=ROOT,
-        env=env,
+        [*COMPOSE_CLIENT, *args, "--profile", "s3", "--profile", "emulator", "config"],
+        cwd=folder,
+        env={"PATH": os.environ["PATH"], "HOME": str(folder)},
         capture_output=True,
         text=True,
         timeout=60,
@@ -214,4 +210,73 @@ def test_docker_compose_accepts_the_file(tmp_path):
     no_plugin = ("unknown command", "is not a docker command", "unknown flag: --profile")
     if any(message in result.stderr for message in no_plugin):
         pytest.skip("docker has no compose plugin here")
+    return result
+
+
+def write_env(folder, *args: str) -> dict:
+    subprocess.run(
+        ["python3", str(ROOT / "scripts" / "write_env.py"), "--dir", str(folder), *args],
+        check=True,
+        capture_output=True,
+    )
+    name = "deploy.env" if "--compose" in args else ".env"
+    lines = (folder / name).read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
+@pytest.fixture
+def compose_folder(tmp_path):
+    """A folder holding docker-compose.yml, where `make run` already wrote its .env."""
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path)
+    (tmp_path / ".env.example").write_text((ROOT / ".env.example").read_text())
+    return tmp_path
+
+
+@needs_compose
+def test_docker_compose_accepts_the_file_with_a_deployment_env_file(compose_folder):
+    write_env(compose_folder, "--compose")
+    result = compose_config(compose_folder, "--env-file", "deploy.env")
     assert result.returncode == 0, result.stderr
+
+
+@needs_compose
+def test_compose_refuses_make_runs_env_even_with_production_values_added(compose_folder):
+    write_env(compose_folder)
+    with (compose_folder / ".env").open("a") as env:  # what the README once said to do
+        env.write("DJANGO_SECRET_KEY=" + "p" * 48 + "\nPOSTGRES_PASSWORD=" + "q" * 48 + "\n")
+    result = compose_config(compose_folder)
+    assert result.returncode != 0
+    assert "scripts/write_env.py --compose" in result.stderr
+
+
+@needs_compose
+def test_a_deployment_inherits_no_development_value(compose_folder):
+    development = write_env(compose_folder)
+    deployment = write_env(compose_folder, "--compose")
+    result = compose_config(compose_folder, "--env-file", "deploy.env")
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    web = services["web"]["environment"]
+    assert web["DJANGO_SECRET_KEY"] == deployment["DJANGO_SECRET_KEY"]
+    for name in ("DJANGO_SECRET_KEY", "JWT_SECRET", "OPENAI_WEBHOOK_SECRET"):
+        assert development[name] not in result.stdout, name
+    assert web["DEBUG"] == "false"
+
+
+def test_the_emulator_keeps_the_app_environment_and_signs_webhooks_for_web():
+    emulator = SERVICES["emulator"]["environment"]
+    assert set(SERVICES["web"]["environment"]) - {
+        "MIGRATE_ON_START",
+        "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+        "GUNICORN_TIMEOUT",
+        "FORWARDED_ALLOW_IPS",
+    } <= set(emulator)
+    assert emulator["EMULATOR_WEBHOOK_URL"] == "http://web:8000/webhooks/openai"
+    assert emulator["EMULATOR_WEBHOOK_SECRET"] == "${OPENAI_WEBHOOK_SECRET:-}"
+    assert emulator["EMULATOR_STATE_DIR"] == "/app/var/emulator"
+
+
+def test_videos_and_env_files_stay_out_of_the_image():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"*.mp4", "*.env", ".env"} <= set(ignored)

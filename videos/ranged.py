@@ -2,7 +2,7 @@
 
 import re
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 
 CHUNK_SIZE = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
@@ -47,7 +47,10 @@ def ranged_file_response(request, fileobj, *, size: int, content_type: str, file
     byte_range = _parse_range(header, size) if header else None
     if byte_range is False:
         fileobj.close()
-        response = HttpResponse(status=416)
+        response = JsonResponse(
+            {"detail": "The range is outside the file.", "code": "range_not_satisfiable"},
+            status=416,
+        )
         response["Content-Range"] = f"bytes */{size}"
         response["Accept-Ranges"] = "bytes"
         return response

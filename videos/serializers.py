@@ -199,6 +199,8 @@ class BatchOrderSerializer(_OrderSerializer):
 
 
 class VideoErrorSerializer(serializers.Serializer):
+    """Why a job failed: `code` from the provider or ours (`refunded`, `expired`, ...)."""
+
     code = serializers.CharField()
     message = serializers.CharField()
 
@@ -231,6 +233,7 @@ class VideoJobSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(VideoErrorSerializer(allow_null=True))
     def get_error(self, job: VideoJob) -> dict | None:
         if not job.error_code:
             return None

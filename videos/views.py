@@ -1,5 +1,6 @@
 from django.http import HttpResponseNotModified
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -7,6 +8,7 @@ from rest_framework.views import APIView
 
 from storycraft.conditional import etag_matches
 from storycraft.pagination import NewestFirstCursorPagination
+from storycraft.schema import errors, etag_parameters
 from videos import selectors
 from videos.models import JobStatus
 from videos.serializers import (
@@ -61,7 +63,7 @@ class VideoListView(APIView):
     @extend_schema(
         request=VideoOrderSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: VideoJobSerializer},
+        responses={201: VideoJobSerializer, **errors(402, 422, 503)},
     )
     def post(self, request):
         order = VideoOrderSerializer(data=request.data)
@@ -77,7 +79,7 @@ class BatchView(APIView):
     @extend_schema(
         request=BatchOrderSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: BatchSerializer},
+        responses={201: BatchSerializer, **errors(402, 422, 503)},
     )
     def post(self, request):
         order = BatchOrderSerializer(data=request.data)
@@ -90,7 +92,10 @@ class BatchView(APIView):
 
 
 class VideoDetailView(APIView):
-    @extend_schema(responses={200: VideoJobSerializer, 304: None})
+    @extend_schema(
+        parameters=etag_parameters(200, 304),
+        responses={200: VideoJobSerializer, 304: OpenApiResponse(description="Not modified.")},
+    )
     def get(self, request, job_id):
         job = selectors.job_of(request.user, job_id)
         etag = files.job_etag(job)
@@ -121,8 +126,21 @@ class VideoFileView(APIView):
         parameters=[
             OpenApiParameter("expires", int, description="From file_url."),
             OpenApiParameter("signature", str, description="From file_url."),
+            OpenApiParameter(
+                "Range",
+                str,
+                OpenApiParameter.HEADER,
+                description="One byte range, `bytes=START-END`: 206 with those bytes.",
+            ),
         ],
-        responses={(200, "video/mp4"): bytes, 206: bytes, 302: None},
+        responses={
+            (200, "video/mp4"): OpenApiResponse(OpenApiTypes.BINARY, description="The MP4."),
+            (206, "video/mp4"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The bytes of the one Range asked for."
+            ),
+            302: OpenApiResponse(description="To the file in S3 storage (a presigned URL)."),
+            **errors(401, 403, 404, 409, 416),
+        },
     )
     def get(self, request, job_id):
         job = selectors.job_for_download(

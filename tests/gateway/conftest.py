@@ -5,7 +5,7 @@
                        .provider(**options) -> OpenAIVideoProvider through the gateway
     gateway_provider   OpenAIVideoProvider(base_url=litellm_gateway.base_url, ...), closed after
 
-LiteLLM runs from its own cached virtualenv (`make gateway`, scripts/gateway_venv.py) as a
+LiteLLM runs from its own cached virtualenv (`make gateway`, scripts/tool_venv.py) as a
 separate process on a free 127.0.0.1 port, with a generated config whose model_list has
 one route per entry of GATEWAY_ROUTES, each to `openai/<upstream model>` at the emulator.
 Without that virtualenv the tests fail (never skip): under CI=true .ci/run should have
@@ -48,9 +48,7 @@ START_TIMEOUT = float(os.environ.get("GATEWAY_START_TIMEOUT") or 120)
 
 
 def _installer():
-    spec = importlib.util.spec_from_file_location(
-        "gateway_venv", ROOT / "scripts" / "gateway_venv.py"
-    )
+    spec = importlib.util.spec_from_file_location("tool_venv", ROOT / "scripts" / "tool_venv.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -133,9 +131,9 @@ class RunningGateway:
 
 def _litellm_executable() -> Path:
     installer = _installer()
-    if installer.is_installed():
-        return installer.litellm_executable()
-    where = installer.venv_dir()
+    if installer.is_installed("gateway"):
+        return installer.executable("gateway")
+    where = installer.venv_dir("gateway")
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(
             f"CI=true and LiteLLM is not installed in {where}: .ci/run runs `make test`, "

@@ -64,3 +64,12 @@ def test_a_junk_page_size_is_a_400(path, page_size):
     response = api_for(person("alice", credits=10)).get(path, {"page_size": page_size})
     assert response.status_code == 400
     assert "page_size" in response.json()
+
+
+@pytest.mark.parametrize("path", ["/videos", "/wallet/transactions"])
+def test_a_page_size_over_100_is_a_400_as_the_schema_says(path):
+    client = api_for(person("alice", credits=10))
+    assert client.get(path, {"page_size": "100"}).status_code == 200
+    response = client.get(path, {"page_size": "101"})
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["A whole number from 1 to 100."]}

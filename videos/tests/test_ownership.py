@@ -27,6 +27,18 @@ def test_another_users_job_is_a_404_on_every_route(alices_finished_job):
     assert mallory.get(f"/videos?batch={job['id']}").json()["results"] == []
 
 
+def test_another_users_job_answers_the_not_found_code(alices_finished_job):
+    _, job = alices_finished_job
+    mallory = api_for(person("mallory", credits=200))
+    base = f"/videos/{job['id']}"
+    for response in (
+        mallory.get(base),
+        mallory.post(f"{base}/pull"),
+        mallory.get(f"{base}/file"),
+    ):
+        assert response.json() == {"detail": "No such video.", "code": "not_found"}
+
+
 def test_a_forged_or_expired_link_is_a_403(alices_finished_job, client):
     _, job = alices_finished_job
     path = f"/videos/{job['id']}/file"
