@@ -198,6 +198,13 @@ class BatchOrderSerializer(_OrderSerializer):
         ]
 
 
+class ErrorSerializer(serializers.Serializer):
+    """The API's error body: a message and a stable machine-readable code."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
 class VideoErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -206,6 +213,7 @@ class VideoErrorSerializer(serializers.Serializer):
 class VideoJobSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField()
     file_url = serializers.SerializerMethodField()
+    remixed_from = serializers.UUIDField(source="remixed_from_id", read_only=True, allow_null=True)
     batch_id = serializers.UUIDField(read_only=True, allow_null=True)
 
     class Meta:
@@ -224,6 +232,7 @@ class VideoJobSerializer(serializers.ModelSerializer):
             "charge_status",
             "error",
             "file_url",
+            "remixed_from",
             "batch_id",
             "created_at",
             "updated_at",

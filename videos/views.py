@@ -12,10 +12,11 @@ from videos.models import JobStatus
 from videos.serializers import (
     BatchOrderSerializer,
     BatchSerializer,
+    ErrorSerializer,
     VideoJobSerializer,
     VideoOrderSerializer,
 )
-from videos.services import files
+from videos.services import files, lifecycle
 from videos.services.ordering import order_batch, order_video
 from videos.services.polling import refresh_job
 
@@ -109,6 +110,19 @@ class VideoPullView(APIView):
     def post(self, request, job_id):
         job = selectors.job_of(request.user, job_id)
         job = refresh_job(job_id=job.id, download_now=True)
+        return Response(VideoJobSerializer(job, context={"request": request}).data)
+
+
+class VideoCancelView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: VideoJobSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        description="Cancel a queued or in-progress video: its credits come back and the "
+        "provider's job is deleted. 409 `not_cancellable` once downloading or finished.",
+    )
+    def post(self, request, job_id):
+        job = selectors.job_of(request.user, job_id)
+        job = lifecycle.cancel_job(job_id=job.id)
         return Response(VideoJobSerializer(job, context={"request": request}).data)
 
 
