@@ -7,7 +7,7 @@ from catalog.models import MAX_PROMPT_LENGTH
 from catalog.selectors import Offer, SizeOffer, orderable_offer, orderable_offers
 from videos.models import VideoJob
 from videos.pricing import VideoSpec
-from videos.services.files import file_url_for
+from videos.services.files import file_url_for, thumbnail_url_for
 
 
 def _choice(choices, error: str, **kwargs) -> serializers.ChoiceField:
@@ -213,6 +213,7 @@ class VideoErrorSerializer(serializers.Serializer):
 class VideoJobSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField()
     file_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
     remixed_from = serializers.UUIDField(source="remixed_from_id", read_only=True, allow_null=True)
     batch_id = serializers.UUIDField(read_only=True, allow_null=True)
 
@@ -232,6 +233,7 @@ class VideoJobSerializer(serializers.ModelSerializer):
             "charge_status",
             "error",
             "file_url",
+            "thumbnail_url",
             "remixed_from",
             "batch_id",
             "created_at",
@@ -247,6 +249,9 @@ class VideoJobSerializer(serializers.ModelSerializer):
 
     def get_file_url(self, job: VideoJob) -> str | None:
         return file_url_for(job, request=self.context.get("request"))
+
+    def get_thumbnail_url(self, job: VideoJob) -> str | None:
+        return thumbnail_url_for(job, request=self.context.get("request"))
 
 
 class BatchSerializer(serializers.Serializer):

@@ -8,4 +8,5 @@ urlpatterns = [
     *route("videos/<uuid:job_id>/pull", views.VideoPullView.as_view(), "video-pull"),
     *route("videos/<uuid:job_id>/cancel", views.VideoCancelView.as_view(), "video-cancel"),
     *route("videos/<uuid:job_id>/file", views.VideoFileView.as_view(), "video-file"),
+    *route("videos/<uuid:job_id>/thumbnail", views.VideoThumbnailView.as_view(), "video-thumbnail"),
 ]

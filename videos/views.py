@@ -146,3 +146,35 @@ class VideoFileView(APIView):
             signature=request.query_params.get("signature"),
         )
         return files.file_response(request, job)
+
+
+class VideoThumbnailView(APIView):
+    """The poster image, for its owner's bearer token or for anyone holding a valid
+    signed `thumbnail_url`."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("expires", int, description="From thumbnail_url."),
+            OpenApiParameter("signature", str, description="From thumbnail_url."),
+        ],
+        responses={
+            (200, "image/webp"): bytes,
+            (200, "image/jpeg"): bytes,
+            302: None,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    def get(self, request, job_id):
+        job = selectors.job_for_download(
+            user=request.user,
+            job_id=job_id,
+            expires=request.query_params.get("expires"),
+            signature=request.query_params.get("signature"),
+            what=files.THUMBNAIL,
+        )
+        return files.thumbnail_response(job)
