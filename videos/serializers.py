@@ -198,6 +198,28 @@ class BatchOrderSerializer(_OrderSerializer):
         ]
 
 
+class RemixSerializer(serializers.Serializer):
+    prompt = serializers.CharField(max_length=MAX_PROMPT_LENGTH, trim_whitespace=True)
+    style = _choice(
+        styles.STYLES,
+        '"{input}" is not a style. Use one of: ' + ", ".join(styles.STYLES) + ".",
+        default=styles.DEFAULT_STYLE,
+    )
+
+    def validate(self, attrs):
+        length = len(styles.provider_prompt(attrs["prompt"], attrs["style"]))
+        if length > MAX_PROMPT_LENGTH:
+            raise serializers.ValidationError(
+                {
+                    "prompt": [
+                        f"With the {attrs['style']!r} style the prompt is {length} characters; "
+                        f"at most {MAX_PROMPT_LENGTH} are taken."
+                    ]
+                }
+            )
+        return attrs
+
+
 class ErrorSerializer(serializers.Serializer):
     """The API's error body: a message and a stable machine-readable code."""
 

@@ -13,12 +13,14 @@ from videos.serializers import (
     BatchOrderSerializer,
     BatchSerializer,
     ErrorSerializer,
+    RemixSerializer,
     VideoJobSerializer,
     VideoOrderSerializer,
 )
 from videos.services import files, lifecycle
 from videos.services.ordering import order_batch, order_video
 from videos.services.polling import refresh_job
+from videos.services.remix import remix_video
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -124,6 +126,39 @@ class VideoCancelView(APIView):
         job = selectors.job_of(request.user, job_id)
         job = lifecycle.cancel_job(job_id=job.id)
         return Response(VideoJobSerializer(job, context={"request": request}).data)
+
+
+class VideoRemixView(APIView):
+    @extend_schema(
+        request=RemixSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: VideoJobSerializer,
+            400: ErrorSerializer,
+            402: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+            422: ErrorSerializer,
+            503: ErrorSerializer,
+        },
+        description="A new video made from a completed one at the provider: same model, "
+        "seconds, size and price, `remixed_from` set; charged and refunded like any order. "
+        "409 `not_ready` unless the source is completed; 400 `remix_not_supported` when its "
+        "model cannot remix.",
+    )
+    def post(self, request, job_id):
+        source = selectors.job_of(request.user, job_id)
+        remix = RemixSerializer(data=request.data)
+        remix.is_valid(raise_exception=True)
+        job = remix_video(
+            user=request.user,
+            source=source,
+            prompt=remix.validated_data["prompt"],
+            style=remix.validated_data["style"],
+            idempotency_key=_idempotency_key(request),
+        )
+        body = VideoJobSerializer(job, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class VideoFileView(APIView):
