@@ -65,15 +65,22 @@ class UsageQuerySerializer(serializers.Serializer):
         return {"first_day": first_day, "last_day": last_day, "group": attrs["group"]}
 
 
+def _amount_fields() -> dict[str, serializers.IntegerField]:
+    return {
+        "spent": serializers.IntegerField(help_text="Credits charged for stored videos."),
+        "refunded": serializers.IntegerField(help_text="Credits given back (failed, cancelled)."),
+        "held": serializers.IntegerField(help_text="Credits still held for videos in progress."),
+    }
+
+
 class UsageAmountsSerializer(serializers.Serializer):
-    spent = serializers.IntegerField(help_text="Credits charged for stored videos.")
-    refunded = serializers.IntegerField(help_text="Credits given back (failed or cancelled).")
-    held = serializers.IntegerField(help_text="Credits still held for videos in progress.")
+    locals().update(_amount_fields())
 
 
-class UsageRowSerializer(UsageAmountsSerializer):
+class UsageRowSerializer(serializers.Serializer):
     day = serializers.DateField(required=False, help_text="With group=day.")
     model = serializers.CharField(required=False, help_text="With group=model.")
+    locals().update(_amount_fields())
 
 
 class UsageSerializer(serializers.Serializer):
