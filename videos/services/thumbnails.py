@@ -7,6 +7,7 @@ import tempfile
 import av
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from videos.models import JobStatus, VideoJob
 from videos.provider import get_provider
@@ -45,8 +46,9 @@ def store_thumbnail(*, job_id) -> VideoJob:
     except Exception:
         logger.exception("no poster image for video job %s", job_id)
         return job
+    # updated_at moves too: a client polling with an ETag must see the new thumbnail_url.
     recorded = VideoJob.objects.filter(pk=job.id, status=JobStatus.COMPLETED, thumbnail="").update(
-        thumbnail=stored
+        thumbnail=stored, updated_at=timezone.now()
     )
     if not recorded:
         logger.info("video job %s got its poster image elsewhere", job_id)

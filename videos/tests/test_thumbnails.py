@@ -111,3 +111,14 @@ def test_it_recognises_images_by_their_first_bytes():
     assert thumbnails.image_extension(b"\xff\xd8\xff\xe0\x00\x10JFIF") == "jpg"
     assert thumbnails.image_extension(b"\x89PNG\r\n\x1a\n\x00\x00") == "png"
     assert thumbnails.image_extension(b"\x00\x00\x00\x18ftypmp42") is None
+
+
+def test_a_client_polling_with_an_etag_sees_the_poster_when_it_arrives(sora_provider):
+    client = api_for(person("alice", credits=200))
+    job = finished_order(client, prompt="Poster after the ETag")
+    stored = VideoJob.objects.get(pk=job["id"])
+    VideoJob.objects.filter(pk=stored.pk).update(thumbnail="")
+    etag = client.get(f"/videos/{stored.pk}")["ETag"]
+    thumbnails.store_thumbnail(job_id=stored.pk)
+    response = client.get(f"/videos/{stored.pk}", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and response.json()["thumbnail_url"]
