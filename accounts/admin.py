@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -8,16 +10,18 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from accounts.models import User
 from videos.models import VideoJob
 from wallet import services as wallet_services
 from wallet.forms import CreditAdjustmentForm
-from wallet.selectors import entries_of, hold_status, wallet_totals
+from wallet.selectors import entries_of, hold_status, usage_of, usage_totals, wallet_totals
 from wallet.services import open_wallet
 
 RECENT_ENTRIES = 20
 RECENT_JOBS = 10
+USAGE_DAYS = 30
 # What makes someone staff, or more powerful: only a superuser may change these.
 PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
 
@@ -30,10 +34,17 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "available_credits", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email"]
-    readonly_fields = ["date_joined", "last_login", "wallet_panel", "entries_panel", "jobs_panel"]
+    readonly_fields = [
+        "date_joined",
+        "last_login",
+        "wallet_panel",
+        "usage_panel",
+        "entries_panel",
+        "jobs_panel",
+    ]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Wallet", {"fields": ["wallet_panel", "entries_panel"]}),
+        ("Wallet", {"fields": ["wallet_panel", "usage_panel", "entries_panel"]}),
         ("Videos", {"fields": ["jobs_panel"]}),
         (
             "Permissions",
@@ -84,6 +95,20 @@ class UserAdmin(DjangoUserAdmin):
                 "totals": wallet_totals(user=user),
                 "credits_url": reverse("admin:accounts_user_credits", args=[user.pk]),
             },
+        )
+
+    @admin.display(description=f"spending, last {USAGE_DAYS} days")
+    def usage_panel(self, user: User) -> str:
+        """What GET /wallet/usage?group=model answers the user for the same days."""
+        last_day = timezone.localdate()
+        rows = usage_of(
+            user=user,
+            first_day=last_day - timedelta(days=USAGE_DAYS - 1),
+            last_day=last_day,
+            group="model",
+        )
+        return render_to_string(
+            "admin/accounts/user/usage_panel.html", {"rows": rows, "total": usage_totals(rows)}
         )
 
     @admin.display(description=f"last {RECENT_ENTRIES} ledger entries")

@@ -135,6 +135,12 @@ def support_dashboard() -> dict:
                 "url": f"{job_list}?attention=failed_today",
             },
             {
+                "label": "Cancelled in the last 24 hours",
+                "help": "by their owners; refunded",
+                "count": jobs["cancelled_today"],
+                "url": f"{job_list}?attention=cancelled_today",
+            },
+            {
                 "label": "Credits still held",
                 "help": f"{jobs['held_credits']} credits reserved for unfinished jobs",
                 "count": jobs["unsettled"],

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django_q.models import Failure
 
 from tests.admin_support import staff, unfinished_job
-from videos.services.lifecycle import fail_job
+from videos.services.lifecycle import cancel_job, fail_job
 from videos.tests.helpers import person
 
 pytestmark = pytest.mark.django_db
@@ -16,11 +16,13 @@ def test_the_index_counts_jobs_needing_attention(client):
     unfinished_job(alice, minutes_ago=20)
     unfinished_job(alice, minutes_ago=1)
     fail_job(job_id=unfinished_job(alice, cost=40).pk, code="boom", message="it broke")
+    cancel_job(job_id=unfinished_job(alice, cost=40).pk)
     response = client.get("/admin/")
     counts = {row["label"]: row["count"] for row in response.context["dashboard"]["jobs"]}
     assert counts == {
         "Stuck jobs": 2,
         "Failed in the last 24 hours": 1,
+        "Cancelled in the last 24 hours": 1,
         "Credits still held": 3,
     }
     page = response.content.decode()

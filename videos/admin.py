@@ -35,6 +35,7 @@ class AttentionFilter(admin.SimpleListFilter):
         return [
             ("stuck", "Stuck (unfinished for 15+ minutes)"),
             ("failed_today", "Failed in the last 24 hours"),
+            ("cancelled_today", "Cancelled in the last 24 hours"),
             ("unsettled", "Credits still held"),
         ]
 
@@ -47,6 +48,7 @@ def attention_conditions(now) -> dict[str, Q]:
     return {
         "stuck": Q(status__in=ACTIVE_STATUSES, created_at__lt=now - STUCK_AFTER),
         "failed_today": Q(status=JobStatus.FAILED, updated_at__gte=now - timedelta(days=1)),
+        "cancelled_today": Q(status=JobStatus.CANCELLED, updated_at__gte=now - timedelta(days=1)),
         "unsettled": Q(charge_status=ChargeStatus.PENDING),
     }
 
@@ -92,7 +94,10 @@ class VideoJobAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in VideoJob._meta.fields] + ["play"]
     fieldsets = [
         (None, {"fields": ["id", "owner", "batch", "status", "progress", "play"]}),
-        ("Order", {"fields": ["prompt", "style", "model", "seconds", "size", "format"]}),
+        (
+            "Order",
+            {"fields": ["prompt", "style", "model", "seconds", "size", "format", "remixed_from"]},
+        ),
         ("Money", {"fields": ["cost", "charge_status", "hold"]}),
         (
             "Provider",
@@ -105,6 +110,7 @@ class VideoJobAdmin(admin.ModelAdmin):
                     "error_message",
                     "provider_expires_at",
                     "file",
+                    "thumbnail",
                 ]
             },
         ),

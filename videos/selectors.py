@@ -4,7 +4,7 @@ from django.http import Http404
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 
 from videos.models import VideoJob
-from videos.services.files import link_is_valid
+from videos.services.files import VIDEO, link_is_valid
 
 
 def jobs_of(user):
@@ -26,11 +26,13 @@ def job_by_id(job_id) -> VideoJob:
         raise Http404("No such video.") from None
 
 
-def job_for_download(*, user, job_id, expires: str | None, signature: str | None) -> VideoJob:
-    """The job whose file may be fetched: by a valid signed link (no header, for a
-    `<video src>`), or by its owner's token."""
+def job_for_download(
+    *, user, job_id, expires: str | None, signature: str | None, what: str = VIDEO
+) -> VideoJob:
+    """The job whose file (or poster image) may be fetched: by a valid signed link (no
+    header, for a `<video src>` or `<img src>`), or by its owner's token."""
     if expires is not None or signature is not None:
-        if not link_is_valid(job_id, expires=expires, signature=signature):
+        if not link_is_valid(job_id, expires=expires, signature=signature, what=what):
             raise PermissionDenied("This link is invalid or has expired.")
         return job_by_id(job_id)
     if not user.is_authenticated:

@@ -7,7 +7,7 @@ from catalog.models import MAX_PROMPT_LENGTH
 from catalog.selectors import Offer, SizeOffer, orderable_offer, orderable_offers
 from videos.models import VideoJob
 from videos.pricing import VideoSpec
-from videos.services.files import file_url_for
+from videos.services.files import file_url_for, thumbnail_url_for
 
 
 def _choice(choices, error: str, **kwargs) -> serializers.ChoiceField:
@@ -198,6 +198,35 @@ class BatchOrderSerializer(_OrderSerializer):
         ]
 
 
+class RemixSerializer(serializers.Serializer):
+    prompt = serializers.CharField(max_length=MAX_PROMPT_LENGTH, trim_whitespace=True)
+    style = _choice(
+        styles.STYLES,
+        '"{input}" is not a style. Use one of: ' + ", ".join(styles.STYLES) + ".",
+        default=styles.DEFAULT_STYLE,
+    )
+
+    def validate(self, attrs):
+        length = len(styles.provider_prompt(attrs["prompt"], attrs["style"]))
+        if length > MAX_PROMPT_LENGTH:
+            raise serializers.ValidationError(
+                {
+                    "prompt": [
+                        f"With the {attrs['style']!r} style the prompt is {length} characters; "
+                        f"at most {MAX_PROMPT_LENGTH} are taken."
+                    ]
+                }
+            )
+        return attrs
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The API's error body: a message and a stable machine-readable code."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
 class VideoErrorSerializer(serializers.Serializer):
     """Why a job failed: `code` from the provider or ours (`refunded`, `expired`, ...)."""
 
@@ -208,6 +237,8 @@ class VideoErrorSerializer(serializers.Serializer):
 class VideoJobSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField()
     file_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    remixed_from = serializers.UUIDField(source="remixed_from_id", read_only=True, allow_null=True)
     batch_id = serializers.UUIDField(read_only=True, allow_null=True)
 
     class Meta:
@@ -226,6 +257,8 @@ class VideoJobSerializer(serializers.ModelSerializer):
             "charge_status",
             "error",
             "file_url",
+            "thumbnail_url",
+            "remixed_from",
             "batch_id",
             "created_at",
             "updated_at",
@@ -241,6 +274,9 @@ class VideoJobSerializer(serializers.ModelSerializer):
 
     def get_file_url(self, job: VideoJob) -> str | None:
         return file_url_for(job, request=self.context.get("request"))
+
+    def get_thumbnail_url(self, job: VideoJob) -> str | None:
+        return thumbnail_url_for(job, request=self.context.get("request"))
 
 
 class BatchSerializer(serializers.Serializer):

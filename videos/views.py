@@ -14,12 +14,15 @@ from videos.models import JobStatus
 from videos.serializers import (
     BatchOrderSerializer,
     BatchSerializer,
+    ErrorSerializer,
+    RemixSerializer,
     VideoJobSerializer,
     VideoOrderSerializer,
 )
-from videos.services import files
+from videos.services import files, lifecycle
 from videos.services.ordering import order_batch, order_video
 from videos.services.polling import refresh_job
+from videos.services.remix import remix_video
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -117,6 +120,52 @@ class VideoPullView(APIView):
         return Response(VideoJobSerializer(job, context={"request": request}).data)
 
 
+class VideoCancelView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: VideoJobSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        description="Cancel a queued or in-progress video: its credits come back and the "
+        "provider's job is deleted. 409 `not_cancellable` once downloading or finished.",
+    )
+    def post(self, request, job_id):
+        job = selectors.job_of(request.user, job_id)
+        job = lifecycle.cancel_job(job_id=job.id)
+        return Response(VideoJobSerializer(job, context={"request": request}).data)
+
+
+class VideoRemixView(APIView):
+    @extend_schema(
+        request=RemixSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: VideoJobSerializer,
+            400: ErrorSerializer,
+            402: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+            422: ErrorSerializer,
+            503: ErrorSerializer,
+        },
+        description="A new video made from a completed one at the provider: same model, "
+        "seconds, size and price, `remixed_from` set; charged and refunded like any order. "
+        "409 `not_ready` unless the source is completed; 400 `remix_not_supported` when its "
+        "model cannot remix.",
+    )
+    def post(self, request, job_id):
+        source = selectors.job_of(request.user, job_id)
+        remix = RemixSerializer(data=request.data)
+        remix.is_valid(raise_exception=True)
+        job = remix_video(
+            user=request.user,
+            source=source,
+            prompt=remix.validated_data["prompt"],
+            style=remix.validated_data["style"],
+            idempotency_key=_idempotency_key(request),
+        )
+        body = VideoJobSerializer(job, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
 class VideoFileView(APIView):
     """The MP4, for its owner's bearer token or for anyone holding a valid signed link."""
 
@@ -150,3 +199,35 @@ class VideoFileView(APIView):
             signature=request.query_params.get("signature"),
         )
         return files.file_response(request, job)
+
+
+class VideoThumbnailView(APIView):
+    """The poster image, for its owner's bearer token or for anyone holding a valid
+    signed `thumbnail_url`."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("expires", int, description="From thumbnail_url."),
+            OpenApiParameter("signature", str, description="From thumbnail_url."),
+        ],
+        responses={
+            (200, "image/webp"): bytes,
+            (200, "image/jpeg"): bytes,
+            302: None,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    def get(self, request, job_id):
+        job = selectors.job_for_download(
+            user=request.user,
+            job_id=job_id,
+            expires=request.query_params.get("expires"),
+            signature=request.query_params.get("signature"),
+            what=files.THUMBNAIL,
+        )
+        return files.thumbnail_response(job)

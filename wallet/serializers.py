@@ -1,7 +1,12 @@
+from datetime import timedelta
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from wallet.models import EntryKind, LedgerEntry
-from wallet.selectors import hold_status
+from wallet.selectors import MAX_USAGE_DAYS, USAGE_GROUPS, hold_status
+
+DEFAULT_USAGE_DAYS = 30
 
 
 class WalletSerializer(serializers.Serializer):
@@ -36,3 +41,51 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
     def get_status(self, entry: LedgerEntry) -> str | None:
         return hold_status(entry)
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    """?from=&to=&group= for GET /wallet/usage: a bounded range of days."""
+
+    # "from" is a Python keyword, so the field is declared through the class namespace.
+    locals()["from"] = serializers.DateField(
+        required=False, help_text="First day (YYYY-MM-DD), default: 29 days before `to`."
+    )
+    to = serializers.DateField(required=False, help_text="Last day included, default: today.")
+    group = serializers.ChoiceField(choices=USAGE_GROUPS, default="day")
+
+    def validate(self, attrs):
+        last_day = attrs.get("to") or timezone.localdate()
+        first_day = attrs.get("from") or last_day - timedelta(days=DEFAULT_USAGE_DAYS - 1)
+        if first_day > last_day:
+            raise serializers.ValidationError({"from": ["`from` must not be after `to`."]})
+        if (last_day - first_day).days + 1 > MAX_USAGE_DAYS:
+            raise serializers.ValidationError(
+                {"from": [f"Ask for at most {MAX_USAGE_DAYS} days at once."]}
+            )
+        return {"first_day": first_day, "last_day": last_day, "group": attrs["group"]}
+
+
+def _amount_fields() -> dict[str, serializers.IntegerField]:
+    return {
+        "spent": serializers.IntegerField(help_text="Credits charged for stored videos."),
+        "refunded": serializers.IntegerField(help_text="Credits given back (failed, cancelled)."),
+        "held": serializers.IntegerField(help_text="Credits still held for videos in progress."),
+    }
+
+
+class UsageAmountsSerializer(serializers.Serializer):
+    locals().update(_amount_fields())
+
+
+class UsageRowSerializer(serializers.Serializer):
+    day = serializers.DateField(required=False, help_text="With group=day.")
+    model = serializers.CharField(required=False, help_text="With group=model.")
+    locals().update(_amount_fields())
+
+
+class UsageSerializer(serializers.Serializer):
+    locals()["from"] = serializers.DateField()
+    to = serializers.DateField()
+    group = serializers.ChoiceField(choices=USAGE_GROUPS)
+    results = UsageRowSerializer(many=True)
+    total = UsageAmountsSerializer()

@@ -5,4 +5,5 @@ from wallet import views
 urlpatterns = [
     *route("", views.WalletView.as_view(), "wallet"),
     *route("/transactions", views.TransactionsView.as_view(), "wallet-transactions"),
+    *route("/usage", views.UsageView.as_view(), "wallet-usage"),
 ]

@@ -1,11 +1,16 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from storycraft.pagination import NewestFirstCursorPagination
 from wallet import selectors
-from wallet.serializers import LedgerEntrySerializer, WalletSerializer
+from wallet.serializers import (
+    LedgerEntrySerializer,
+    UsageQuerySerializer,
+    UsageSerializer,
+    WalletSerializer,
+)
 
 
 class WalletView(APIView):
@@ -26,3 +31,31 @@ class TransactionsView(ListAPIView):
 
     def get_queryset(self):
         return selectors.entries_of(user=self.request.user)
+
+
+class UsageView(APIView):
+    @extend_schema(
+        parameters=[UsageQuerySerializer],
+        responses={
+            200: UsageSerializer,
+            400: OpenApiResponse(description="A bad date, `from` after `to`, over 366 days."),
+            401: OpenApiResponse(description="Not logged in."),
+        },
+        description="Credits spent, refunded and still held, per day or per model, from "
+        "`from` to `to` (days included, at most 366; default the last 30 days).",
+    )
+    def get(self, request):
+        query = UsageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        first_day, last_day, group = query.validated_data.values()
+        rows = selectors.usage_of(
+            user=request.user, first_day=first_day, last_day=last_day, group=group
+        )
+        body = {
+            "from": first_day,
+            "to": last_day,
+            "group": group,
+            "results": rows,
+            "total": selectors.usage_totals(rows),
+        }
+        return Response(UsageSerializer(body).data)

@@ -11,6 +11,7 @@ class JobStatus(models.TextChoices):
     DOWNLOADING = "downloading"
     COMPLETED = "completed"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.IN_PROGRESS, JobStatus.DOWNLOADING)
@@ -88,6 +89,12 @@ class VideoJob(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
     file = models.FileField(max_length=255, blank=True)
+    thumbnail = models.FileField(
+        max_length=255, blank=True, help_text="The poster image, stored beside the video."
+    )
+    remixed_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="remixes"
+    )
     provider_expires_at = models.DateTimeField(null=True, blank=True)
 
     # Poller bookkeeping: when to ask next, and a lease so one download runs at a time.
@@ -128,14 +135,14 @@ class VideoJob(models.Model):
                 condition=Q(progress__gte=0, progress__lte=100), name="videos_job_progress_0_100"
             ),
             # Money and status move together: charged only when completed,
-            # refunded only when failed.
+            # refunded only when failed or cancelled.
             models.CheckConstraint(
                 condition=~Q(charge_status="settled") | Q(status="completed"),
                 name="videos_job_settled_only_when_completed",
             ),
             models.CheckConstraint(
-                condition=~Q(charge_status="refunded") | Q(status="failed"),
-                name="videos_job_refunded_only_when_failed",
+                condition=~Q(charge_status="refunded") | Q(status__in=["failed", "cancelled"]),
+                name="videos_job_refunded_only_when_failed_or_cancelled",
             ),
         ]
 

@@ -151,6 +151,13 @@ class OpenAIVideoProvider:
         response = self._send("POST", "videos", idempotent=False, files=parts)
         return self._video(response, outcome_unknown_if_garbled=True)
 
+    def remix(self, provider_id: str, prompt: str) -> ProviderVideo:
+        """A new video from a completed one, with the same model, length and size."""
+        response = self._send(
+            "POST", f"videos/{provider_id}/remix", idempotent=False, json={"prompt": prompt}
+        )
+        return self._video(response, outcome_unknown_if_garbled=True)
+
     def retrieve(self, provider_id: str) -> ProviderVideo:
         return self._video(self._send("GET", f"videos/{provider_id}", idempotent=True))
 

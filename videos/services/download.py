@@ -15,6 +15,7 @@ from videos.provider import get_provider
 from videos.provider.base import ProviderNotFound
 from videos.services import lifecycle
 from videos.services.files import storage_name
+from videos.services.thumbnails import store_thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,9 @@ def download_job(*, job_id) -> VideoJob:
     if lifecycle.complete_job(job_id=job_id, stored_name=name) is None:
         # The job was failed (and refunded) while we downloaded: keep nothing unpaid.
         default_storage.delete(name)
-    return VideoJob.objects.get(pk=job_id)
+        return VideoJob.objects.get(pk=job_id)
+    # After the settle, so that a poster that cannot be made never unsettles the video.
+    return store_thumbnail(job_id=job_id)
 
 
 def _claim_download(job_id) -> VideoJob | None:

@@ -26,3 +26,8 @@ class ProviderUnavailableError(DomainError):
 class NotReady(DomainError):
     code = "not_ready"
     status_code = status.HTTP_409_CONFLICT
+
+
+class NotCancellable(DomainError):
+    code = "not_cancellable"
+    status_code = status.HTTP_409_CONFLICT

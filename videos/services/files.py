@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.signing import Signer
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
@@ -20,6 +20,10 @@ def storage_name(job: VideoJob) -> str:
     return f"videos/{job.owner_id}/{job.id}.mp4"
 
 
+def thumbnail_storage_name(job: VideoJob, extension: str) -> str:
+    return f"videos/{job.owner_id}/{job.id}.{extension}"
+
+
 def is_local_storage() -> bool:
     return settings.STORAGE_BACKEND == "local"
 
@@ -31,24 +35,29 @@ def _link_expiry(now: float) -> int:
     return int(now // step) * step + settings.FILE_URL_TTL
 
 
-def _signature(job_id, expires: int) -> str:
-    return _signer.signature(f"{job_id}:{expires}")
+# What a signed link opens: a link to the poster image does not open the video.
+VIDEO, THUMBNAIL = "file", "thumbnail"
 
 
-def signed_file_path(job: VideoJob, *, now: float | None = None) -> str:
+def _signature(job_id, expires: int, what: str = VIDEO) -> str:
+    subject = f"{job_id}:{expires}" if what == VIDEO else f"{job_id}:{expires}:{what}"
+    return _signer.signature(subject)
+
+
+def signed_file_path(job: VideoJob, *, now: float | None = None, what: str = VIDEO) -> str:
     expires = _link_expiry(time.time() if now is None else now)
-    path = reverse("video-file", kwargs={"job_id": job.id})
-    return f"{path}?expires={expires}&signature={_signature(job.id, expires)}"
+    path = reverse(f"video-{what}", kwargs={"job_id": job.id})
+    return f"{path}?expires={expires}&signature={_signature(job.id, expires, what)}"
 
 
-def link_is_valid(job_id, *, expires: str | None, signature: str | None) -> bool:
+def link_is_valid(job_id, *, expires: str | None, signature: str | None, what: str = VIDEO) -> bool:
     # Twelve digits reach the year 33658; longer is junk (and int() of thousands of
     # digits is refused by Python itself).
     if not expires or not signature or not expires.isdigit() or len(expires) > 12:
         return False
     if int(expires) < time.time():
         return False
-    return constant_time_compare(signature, _signature(job_id, int(expires)))
+    return constant_time_compare(signature, _signature(job_id, int(expires), what))
 
 
 def file_url_for(job: VideoJob, *, request=None) -> str | None:
@@ -59,6 +68,16 @@ def file_url_for(job: VideoJob, *, request=None) -> str | None:
         path = signed_file_path(job)
         return request.build_absolute_uri(path) if request is not None else path
     return default_storage.url(job.file.name, expire=settings.FILE_URL_TTL)
+
+
+def thumbnail_url_for(job: VideoJob, *, request=None) -> str | None:
+    """Like file_url, for the poster image: None until there is one."""
+    if job.status != JobStatus.COMPLETED or not job.thumbnail:
+        return None
+    if is_local_storage():
+        path = signed_file_path(job, what=THUMBNAIL)
+        return request.build_absolute_uri(path) if request is not None else path
+    return default_storage.url(job.thumbnail.name, expire=settings.FILE_URL_TTL)
 
 
 def job_etag(job: VideoJob, *, now: float | None = None) -> str:
@@ -84,3 +103,23 @@ def file_response(request, job: VideoJob):
         content_type="video/mp4",
         filename=f"{job.id}.mp4",
     )
+
+
+THUMBNAIL_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
+
+
+def thumbnail_response(job: VideoJob):
+    """The stored poster image, or a redirect to a presigned URL."""
+    if job.status != JobStatus.COMPLETED or not job.thumbnail:
+        state = "has no poster image yet" if job.status == JobStatus.COMPLETED else "not ready"
+        raise NotReady(f"The video is {job.status.replace('_', ' ')}; it {state}.")
+    name = job.thumbnail.name
+    if not is_local_storage():
+        return HttpResponseRedirect(default_storage.url(name, expire=settings.FILE_URL_TTL))
+    extension = name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        default_storage.open(name, "rb"),
+        content_type=THUMBNAIL_TYPES.get(extension, "application/octet-stream"),
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from videos.models import ChargeStatus, JobStatus, VideoJob
-from videos.provider.base import ProviderVideo
+from videos.provider import get_provider
+from videos.provider.base import ProviderError, ProviderNotFound, ProviderVideo
+from videos.services.errors import NotCancellable
 from wallet.models import EntryKind
 from wallet.services import release_hold, settle_hold
 
@@ -44,8 +46,36 @@ def retry_time(attempt: int):
     return timezone.now() + timedelta(seconds=delay)
 
 
+def delete_at_provider(job: VideoJob) -> None:
+    """Ask the provider to drop a job we no longer pay for. Best effort: a failure is
+    logged and changes nothing here (the refund stands); gone already is fine."""
+    if not job.provider_video_id:
+        return
+    try:
+        get_provider(job.endpoint).delete(job.provider_video_id)
+    except ProviderNotFound:
+        logger.info("video job %s was already gone at the provider", job.id)
+    except ProviderError as error:
+        # LiteLLM, for one, does not relay DELETE and answers 405.
+        logger.warning(
+            "could not delete video job %s (%s) at the provider: %s",
+            job.id,
+            job.provider_video_id,
+            error,
+        )
+    except Exception:
+        logger.exception("could not delete video job %s at the provider", job.id)
+    else:
+        logger.info("video job %s deleted at the provider", job.id)
+
+
+def _delete_at_provider_after_commit(job: VideoJob) -> None:
+    transaction.on_commit(lambda: delete_at_provider(job))
+
+
 def fail_job(*, job_id, code: str, message: str, staff=None) -> VideoJob:
-    """Fail an unfinished job and give its credits back, once."""
+    """Fail an unfinished job and give its credits back, once; the provider's copy is
+    deleted once that is committed."""
     with transaction.atomic():
         job = _locked(job_id)
         if not job.is_active:
@@ -58,7 +88,32 @@ def fail_job(*, job_id, code: str, message: str, staff=None) -> VideoJob:
         release_hold(hold_id=job.hold_id, note=f"{code}: {message}"[:500], staff=staff)
         job.charge_status = ChargeStatus.REFUNDED
         job.save()
+        _delete_at_provider_after_commit(job)
     logger.info("video job %s failed (%s) and was refunded", job_id, code)
+    return job
+
+
+CANCELLABLE_STATUSES = (JobStatus.QUEUED, JobStatus.IN_PROGRESS)
+
+
+def cancel_job(*, job_id) -> VideoJob:
+    """Cancel a job the provider has not finished: its credits come back once and the
+    provider's job is deleted. Raises NotCancellable once it is downloading or over."""
+    with transaction.atomic():
+        job = _locked(job_id)
+        if job.status not in CANCELLABLE_STATUSES:
+            raise NotCancellable(
+                f"The video is {job.status.replace('_', ' ')}; only a queued or in-progress "
+                "video can be cancelled."
+            )
+        job.status = JobStatus.CANCELLED
+        job.next_poll_at = None
+        job.download_lease_until = None
+        release_hold(hold_id=job.hold_id, note="cancelled by the user")
+        job.charge_status = ChargeStatus.REFUNDED
+        job.save()
+        _delete_at_provider_after_commit(job)
+    logger.info("video job %s cancelled and refunded", job_id)
     return job
 
 
@@ -69,6 +124,9 @@ def record_submission(*, job_id, video: ProviderVideo) -> VideoJob:
         if job.provider_video_id is None:
             job.provider_video_id = video.id
             job.save(update_fields=["provider_video_id", "updated_at"])
+            if not job.is_active:
+                # Cancelled or failed while the provider was taking it: nobody pays for it.
+                _delete_at_provider_after_commit(job)
     job, _ = apply_provider_state(job_id=job_id, video=video)
     return job
 
@@ -141,6 +199,7 @@ def complete_job(*, job_id, stored_name: str) -> VideoJob | None:
             job.file.name = ""
             job.completed_at = None
             job.save()
+            _delete_at_provider_after_commit(job)
             return None
         job.charge_status = ChargeStatus.SETTLED
         job.save()

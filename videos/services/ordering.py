@@ -13,7 +13,7 @@ from catalog.styles import provider_prompt
 from videos.models import Batch, JobStatus, VideoJob
 from videos.pricing import VideoSpec
 from videos.provider import get_provider
-from videos.provider.base import ProviderError, ProviderRejected, ProviderVideo
+from videos.provider.base import ProviderError, ProviderNotFound, ProviderRejected, ProviderVideo
 from videos.services import lifecycle
 from videos.services.errors import (
     IdempotencyKeyReused,
@@ -46,11 +46,14 @@ def _insufficient(error: InsufficientCredits) -> InsufficientCreditsError:
     )
 
 
-def _new_job(*, job_id, user, spec: VideoSpec, hold, batch=None, key=None, fingerprint=""):
+def _new_job(
+    *, job_id, user, spec: VideoSpec, hold, batch=None, key=None, fingerprint="", remixed_from=None
+):
     return VideoJob(
         id=job_id,
         owner=user,
         batch=batch,
+        remixed_from=remixed_from,
         prompt=spec.prompt,
         style=spec.style,
         model=spec.model,
@@ -68,12 +71,22 @@ def _new_job(*, job_id, user, spec: VideoSpec, hold, batch=None, key=None, finge
     )
 
 
-def order_video(*, user, spec: VideoSpec, idempotency_key: str | None = None) -> VideoJob:
-    """Reserve the credits, create the job and hand it to the provider.
+def order_video(
+    *,
+    user,
+    spec: VideoSpec,
+    idempotency_key: str | None = None,
+    remixed_from: VideoJob | None = None,
+) -> VideoJob:
+    """Reserve the credits, create the job and hand it to the provider (as a remix of
+    `remixed_from` when given).
 
     Raises InsufficientCreditsError (nothing created), IdempotencyKeyReused, and
     ProviderRejectedError / ProviderUnavailableError (job failed, credits released)."""
-    fingerprint = _fingerprint(spec.request)
+    request = spec.request
+    if remixed_from is not None:
+        request = {**request, "remixed_from": str(remixed_from.pk)}
+    fingerprint = _fingerprint(request)
     if idempotency_key:
         existing = VideoJob.objects.filter(owner=user, idempotency_key=idempotency_key).first()
         if existing:
@@ -99,6 +112,7 @@ def order_video(*, user, spec: VideoSpec, idempotency_key: str | None = None) ->
                 hold=hold,
                 key=idempotency_key,
                 fingerprint=fingerprint,
+                remixed_from=remixed_from,
             )
             job.save(force_insert=True)
     except (InsufficientCredits, IntegrityError) as error:
@@ -186,7 +200,7 @@ def order_batch(
 def submit_job(*, job_id, raise_errors: bool = False) -> VideoJob:
     """Create the job at the provider. A refusal or an outage fails it and releases its
     credits; with raise_errors the caller gets the matching API error."""
-    job = VideoJob.objects.select_related("endpoint").get(pk=job_id)
+    job = VideoJob.objects.select_related("endpoint", "remixed_from").get(pk=job_id)
     if job.provider_video_id or job.status != JobStatus.QUEUED:
         return job
     job = _record_outcome(job, _create_at_provider(job))
@@ -211,6 +225,10 @@ def _submit_together(job_ids) -> list[VideoJob]:
 
 def _create_at_provider(job: VideoJob) -> ProviderVideo | ProviderError:
     try:
+        if job.remixed_from_id:
+            return get_provider(job.endpoint).remix(
+                job.remixed_from.provider_video_id, provider_prompt(job.prompt, job.style)
+            )
         return get_provider(job.endpoint).create(
             prompt=provider_prompt(job.prompt, job.style),
             model=job.upstream_model,
@@ -224,6 +242,12 @@ def _create_at_provider(job: VideoJob) -> ProviderVideo | ProviderError:
 def _record_outcome(job: VideoJob, outcome: ProviderVideo | ProviderError) -> VideoJob:
     if isinstance(outcome, ProviderVideo):
         return lifecycle.record_submission(job_id=job.id, video=outcome)
+    if isinstance(outcome, ProviderNotFound) and job.remixed_from_id:
+        return lifecycle.fail_job(
+            job_id=job.id,
+            code="source_expired",
+            message="The provider no longer has the video to remix; order a new one instead.",
+        )
     if isinstance(outcome, ProviderRejected):
         return lifecycle.fail_job(
             job_id=job.id, code=outcome.code or "provider_rejected", message=outcome.message

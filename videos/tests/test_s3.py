@@ -82,3 +82,14 @@ def test_s3_uploads_skip_the_checksums_r2_and_old_minio_refuse(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(settings_module)
+
+
+@pytest.mark.django_db
+def test_the_poster_image_is_stored_in_s3_and_presigned(sora_provider, s3_storage):
+    client = api_for(person("alice", credits=200))
+    done = finished_order(client, prompt="A poster in the bucket")
+    assert done["thumbnail_url"].startswith(s3_storage) and "Signature" in done["thumbnail_url"]
+    image = httpx.get(done["thumbnail_url"])
+    assert image.status_code == 200 and image.content[8:12] == b"WEBP"
+    redirect = client.get(f"/videos/{done['id']}/thumbnail")
+    assert redirect.status_code == 302 and redirect["Location"].startswith(s3_storage)

@@ -13,14 +13,15 @@ EXPECTED_RESOLUTION = {
 EXPECTED_CHARGE = {
     JobStatus.COMPLETED: ChargeStatus.SETTLED,
     JobStatus.FAILED: ChargeStatus.REFUNDED,
+    JobStatus.CANCELLED: ChargeStatus.REFUNDED,
 }
 
 
 class Command(BaseCommand):
     help = (
         "Check every video job against its hold in the ledger: a running job's credits are "
-        "still held, a completed one was charged, a failed one refunded. Read-only; exits 1 "
-        "on any disagreement (reconcile_wallets checks the ledger itself)."
+        "still held, a completed one was charged, a failed or cancelled one refunded. "
+        "Read-only; exits 1 on any disagreement (reconcile_wallets checks the ledger itself)."
     )
 
     def handle(self, *args, **options):
