@@ -23,7 +23,10 @@ ERROR_DESCRIPTIONS = {
     402: "The wallet cannot pay for it: `insufficient_credits`.",
     403: "Not allowed: `permission_denied` (a signed link that is invalid or expired).",
     404: "No such object, or not yours: `not_found`.",
-    409: "Not possible in the object's current state: `not_ready`.",
+    409: (
+        "Not possible in the object's current state: `not_ready` (not completed yet), "
+        "`not_cancellable` (downloading or finished), `idempotency_key_in_use`."
+    ),
     413: "The body is over 1 MiB: `request_too_large`.",
     415: "The body is not `application/json`: `unsupported_media_type`.",
     416: "The Range is outside the file: `range_not_satisfiable`.",

@@ -220,13 +220,6 @@ class RemixSerializer(serializers.Serializer):
         return attrs
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The API's error body: a message and a stable machine-readable code."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
 class VideoErrorSerializer(serializers.Serializer):
     """Why a job failed: `code` from the provider or ours (`refunded`, `expired`, ...)."""
 

@@ -14,7 +14,6 @@ from videos.models import JobStatus
 from videos.serializers import (
     BatchOrderSerializer,
     BatchSerializer,
-    ErrorSerializer,
     RemixSerializer,
     VideoJobSerializer,
     VideoOrderSerializer,
@@ -123,7 +122,7 @@ class VideoPullView(APIView):
 class VideoCancelView(APIView):
     @extend_schema(
         request=None,
-        responses={200: VideoJobSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        responses={200: VideoJobSerializer, **errors(409)},
         description="Cancel a queued or in-progress video: its credits come back and the "
         "provider's job is deleted. 409 `not_cancellable` once downloading or finished.",
     )
@@ -137,15 +136,7 @@ class VideoRemixView(APIView):
     @extend_schema(
         request=RemixSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            201: VideoJobSerializer,
-            400: ErrorSerializer,
-            402: ErrorSerializer,
-            404: ErrorSerializer,
-            409: ErrorSerializer,
-            422: ErrorSerializer,
-            503: ErrorSerializer,
-        },
+        responses={201: VideoJobSerializer, **errors(402, 409, 422, 503)},
         description="A new video made from a completed one at the provider: same model, "
         "seconds, size and price, `remixed_from` set; charged and refunded like any order. "
         "409 `not_ready` unless the source is completed; 400 `remix_not_supported` when its "
@@ -213,13 +204,10 @@ class VideoThumbnailView(APIView):
             OpenApiParameter("signature", str, description="From thumbnail_url."),
         ],
         responses={
-            (200, "image/webp"): bytes,
-            (200, "image/jpeg"): bytes,
-            302: None,
-            401: ErrorSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
-            409: ErrorSerializer,
+            (200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY, description="WebP poster."),
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="JPEG poster."),
+            302: OpenApiResponse(description="To the image in S3 storage (a presigned URL)."),
+            **errors(401, 403, 404, 409),
         },
     )
     def get(self, request, job_id):

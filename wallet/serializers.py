@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -43,14 +44,23 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         return hold_status(entry)
 
 
+class StrictDateField(serializers.DateField):
+    """YYYY-MM-DD exactly, as the schema's `date` format says (Django alone takes 2026-1-5)."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
 class UsageQuerySerializer(serializers.Serializer):
     """?from=&to=&group= for GET /wallet/usage: a bounded range of days."""
 
     # "from" is a Python keyword, so the field is declared through the class namespace.
-    locals()["from"] = serializers.DateField(
+    locals()["from"] = StrictDateField(
         required=False, help_text="First day (YYYY-MM-DD), default: 29 days before `to`."
     )
-    to = serializers.DateField(required=False, help_text="Last day included, default: today.")
+    to = StrictDateField(required=False, help_text="Last day included, default: today.")
     group = serializers.ChoiceField(choices=USAGE_GROUPS, default="day")
 
     def validate(self, attrs):
@@ -84,7 +94,7 @@ class UsageRowSerializer(serializers.Serializer):
 
 
 class UsageSerializer(serializers.Serializer):
-    locals()["from"] = serializers.DateField()
+    locals()["from"] = StrictDateField()
     to = serializers.DateField()
     group = serializers.ChoiceField(choices=USAGE_GROUPS)
     results = UsageRowSerializer(many=True)

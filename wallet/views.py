@@ -1,9 +1,10 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from storycraft.pagination import NewestFirstCursorPagination
+from storycraft.schema import errors
 from wallet import selectors
 from wallet.serializers import (
     LedgerEntrySerializer,
@@ -36,11 +37,7 @@ class TransactionsView(ListAPIView):
 class UsageView(APIView):
     @extend_schema(
         parameters=[UsageQuerySerializer],
-        responses={
-            200: UsageSerializer,
-            400: OpenApiResponse(description="A bad date, `from` after `to`, over 366 days."),
-            401: OpenApiResponse(description="Not logged in."),
-        },
+        responses={200: UsageSerializer, **errors(400)},
         description="Credits spent, refunded and still held, per day or per model, from "
         "`from` to `to` (days included, at most 366; default the last 30 days).",
     )
