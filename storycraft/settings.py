@@ -297,7 +297,8 @@ if env_bool("STORYCRAFT_ASGI", False):
     for _database in DATABASES.values():
         _database["CONN_MAX_AGE"] = 0
 LIVE_TICKET_SECONDS = 60  # a stream ticket's life; it is single use
-LIVE_HEARTBEAT_SECONDS = 15  # a comment line this often keeps proxies from closing a stream
+# A comment line this often keeps proxies from closing an idle stream.
+LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15, minimum=1)
 LIVE_POLL_SECONDS = 1.0  # without PostgreSQL's LISTEN (SQLite), how often a stream looks
 LIVE_REPLAY_HOURS = 24  # how far back a reconnect with Last-Event-ID is replayed
 LIVE_REPLAY_EVENTS = 1000  # and at most this many events
