@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import ROOT, _serving
+from tests.helpers import ROOT, _serving, production_env, shared_database_url
 
 ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()
 
@@ -53,6 +53,24 @@ def asgi_web(tmp_path: Path, env: dict, *args: str, name: str = "web") -> Iterat
 
     with _serving(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)) as wait:
         yield wait(listening, error_log)
+
+
+@contextmanager
+def serve_test_web(tmp_path: Path, django_db_blocker, sora_emulator) -> Iterator[str]:
+    """`asgi_web` on pytest-django's database, the emulator as provider, 1 s heartbeats."""
+    with django_db_blocker.unblock():
+        database_url = shared_database_url()
+    env = production_env(
+        tmp_path,
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url,
+        SECURE_SSL_REDIRECT="false",
+        LIVE_HEARTBEAT_SECONDS="1",
+        OPENAI_BASE_URL=sora_emulator.base_url,
+        OPENAI_API_KEY=sora_emulator.api_key,
+    )
+    with asgi_web(tmp_path, env) as base_url:
+        yield base_url
 
 
 @dataclass
