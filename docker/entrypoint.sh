@@ -17,7 +17,7 @@ case "${1:-web}" in
     exec gunicorn storycraft.asgi:application \
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-2}" \
-      --worker-class uvicorn_worker.UvicornWorker \
+      --worker-class live.worker.UvicornWorker \
       --timeout "${GUNICORN_TIMEOUT:-120}" \
       --graceful-timeout 30 \
       --worker-tmp-dir /dev/shm \

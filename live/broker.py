@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 # Put in a stream's queue when notifications may have been lost: read the database.
 CATCH_UP = 0
+# Put in every stream's queue when the process shuts down: end the stream.
+DRAIN = -1
 
 
 def uses_listen() -> bool:
@@ -31,6 +33,12 @@ class Broker:
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.listening = asyncio.Event()
+        self.draining = False
+
+    def drain(self) -> None:
+        """End every stream of this process (it is shutting down)."""
+        self.draining = True
+        self._fan_out_all(DRAIN)
 
     def subscribe(self, owner_id) -> asyncio.Queue:
         self._start()

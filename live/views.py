@@ -2,10 +2,11 @@
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, connection
 from django.http import JsonResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from live import selectors, services
-from live.broker import CATCH_UP, broker, uses_listen
+from live.broker import CATCH_UP, DRAIN, broker, uses_listen
 
 
 class StreamTicketSerializer(serializers.Serializer):
@@ -44,18 +45,28 @@ class StreamTicketView(APIView):
         return response
 
 
-def _in_worker_thread(function):
-    """Run ORM code off the event loop in the loop's shared thread pool, never in a thread
-    of this request's own (that thread and its connection would live as long as the
-    stream); its connection goes back (closed) at once."""
+# The streams' database work runs in these few threads, each keeping its connection: a
+# wake-up costs a query, not a connect, and the connections are bounded by the threads,
+# not by the streams. (Never in a thread of the request's own: that thread and its
+# connection would live as long as the stream.)
+_database_threads = ThreadPoolExecutor(
+    max_workers=settings.LIVE_DATABASE_THREADS, thread_name_prefix="live-db"
+)
 
+
+def _in_worker_thread(function):
     def run(*args, **kwargs):
         try:
             return function(*args, **kwargs)
-        finally:
-            close_old_connections()
+        except DatabaseError:
+            connection.close()  # the next call connects afresh
+            raise
 
-    return sync_to_async(run, thread_sensitive=False)
+    async def call(*args, **kwargs):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_database_threads, partial(run, *args, **kwargs))
+
+    return call
 
 
 def _frame(event_id: int, data: bytes) -> bytes:
@@ -191,6 +202,8 @@ async def _stream(user, request, resume_after: int | None):
             heartbeat_in = settings.LIVE_HEARTBEAT_SECONDS - (time.monotonic() - sent_at)
             wait = heartbeat_in if listen else min(heartbeat_in, settings.LIVE_POLL_SECONDS)
             notified = await _next_wake(queue, max(wait, 0))
+            if broker.draining:
+                return
             if notified is None and time.monotonic() - sent_at >= settings.LIVE_HEARTBEAT_SECONDS:
                 sent_at = time.monotonic()
                 yield b": heartbeat\n\n"
@@ -219,4 +232,4 @@ async def _next_wake(queue, timeout: float) -> list[int] | None:
     ids = [first]
     while not queue.empty():
         ids.append(queue.get_nowait())
-    return [event_id for event_id in ids if event_id != CATCH_UP]
+    return [event_id for event_id in ids if event_id not in (CATCH_UP, DRAIN)]

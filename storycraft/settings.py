@@ -303,6 +303,7 @@ LIVE_POLL_SECONDS = 1.0  # without PostgreSQL's LISTEN (SQLite), how often a str
 LIVE_REPLAY_HOURS = 24  # how far back a reconnect with Last-Event-ID is replayed
 LIVE_REPLAY_EVENTS = 1000  # and at most this many events
 LIVE_RETRY_MS = 2000  # EventSource's reconnect delay
+LIVE_DATABASE_THREADS = 4  # per web process: the streams' queries, each with one connection
 
 # Every line goes through RedactSecrets, runserver's request lines (django.server) too:
 # a signed link's signature must never reach a log.

@@ -80,7 +80,7 @@ def test_web_workers_outlive_a_slow_provider_call_and_hold_idle_streams():
     # GET /events stays open for hours. Uvicorn workers run the sync views in threads and
     # keep idle streams on the event loop, so neither blocks the others.
     web_branch = ENTRYPOINT.split("web)", 1)[1].split(";;", 1)[0]
-    assert "--worker-class uvicorn_worker.UvicornWorker" in web_branch
+    assert "--worker-class live.worker.UvicornWorker" in web_branch
     assert '--timeout "${GUNICORN_TIMEOUT:-120}"' in web_branch
     assert "--graceful-timeout 30" in web_branch
     assert "--access-logfile -" in web_branch

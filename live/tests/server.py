@@ -113,6 +113,10 @@ class EventReader:
                 fields.setdefault(name, []).append(value.removeprefix(" "))
         raise AssertionError(f"no event within {timeout} s (comments: {self.comments[-5:]})")
 
+    def rest(self) -> list[str]:
+        """Every line until the server ends the stream."""
+        return list(self._lines)
+
     def wait_for_comment(self, text: str, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
         for line in self._lines:
