@@ -24,6 +24,10 @@ from rest_framework.views import APIView
 from live import selectors, services
 from live.broker import CATCH_UP, DRAIN, broker, uses_listen
 
+_ERROR = inline_serializer(
+    "StreamRefused", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
+
 
 class StreamTicketSerializer(serializers.Serializer):
     ticket = serializers.CharField(help_text="Single use; put it in GET /events?ticket=...")
@@ -33,7 +37,13 @@ class StreamTicketSerializer(serializers.Serializer):
 class StreamTicketView(APIView):
     """A ticket that opens one event stream, for EventSource (which can't send a token)."""
 
-    @extend_schema(request=None, responses={201: StreamTicketSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            201: StreamTicketSerializer,
+            401: OpenApiResponse(_ERROR, description="No valid bearer token."),
+        },
+    )
     def post(self, request):
         ticket, expires_at = services.issue_stream_ticket(user=request.user)
         response = Response(
@@ -99,9 +109,6 @@ since, up to the last 1,000 events of the last 24 hours (the latest state of eac
 then goes live. Open it with a ticket from `POST /auth/stream-ticket`: single use, valid
 60 s, so a reconnect needs a new ticket.
 """
-_ERROR = inline_serializer(
-    "StreamRefused", {"detail": serializers.CharField(), "code": serializers.CharField()}
-)
 
 
 class EventStreamView(APIView):
