@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 
 import psycopg
+from django.conf import settings
 from django.db import connections
 
 from live.triggers import CHANNEL
@@ -24,6 +25,8 @@ DRAIN = -1
 
 
 def uses_listen() -> bool:
+    if settings.LIVE_LISTEN is not None:
+        return settings.LIVE_LISTEN
     return connections["default"].vendor == "postgresql"
 
 

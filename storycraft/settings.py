@@ -300,6 +300,8 @@ LIVE_TICKET_SECONDS = 60  # a stream ticket's life; it is single use
 # A comment line this often keeps proxies from closing an idle stream.
 LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15, minimum=1)
 LIVE_POLL_SECONDS = 1.0  # without PostgreSQL's LISTEN (SQLite), how often a stream looks
+# LISTEN/NOTIFY on PostgreSQL, polling elsewhere; LIVE_LISTEN=false forces polling.
+LIVE_LISTEN = env_bool("LIVE_LISTEN", True) if env_str("LIVE_LISTEN") else None
 LIVE_REPLAY_HOURS = 24  # how far back a reconnect with Last-Event-ID is replayed
 LIVE_REPLAY_EVENTS = 1000  # and at most this many events
 LIVE_RETRY_MS = 2000  # EventSource's reconnect delay
