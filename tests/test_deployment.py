@@ -30,7 +30,6 @@ NOT_FOR_COMPOSE = {
     "EMULATOR_PORT",
     "EMULATOR_JOB_SECONDS",
     "STORYCRAFT_ASGI",  # set by storycraft/asgi.py in the web process itself
-    "LIVE_LISTEN",  # tests only: the polling path of SQLite on PostgreSQL
 }
 
 
