@@ -1,4 +1,4 @@
-# StoryCraft web and worker image: `web` (gunicorn, the default) or `worker` (qcluster).
+# StoryCraft web and worker image: `web` (gunicorn with uvicorn workers, the default) or `worker` (qcluster).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -1,4 +1,5 @@
 from accounts import views
+from live.views import StreamTicketView
 from storycraft.routing import route
 
 urlpatterns = [
@@ -7,4 +8,5 @@ urlpatterns = [
     *route("refresh", views.RefreshView.as_view(), "refresh"),
     *route("logout", views.LogoutView.as_view(), "logout"),
     *route("me", views.MeView.as_view(), "me"),
+    *route("stream-ticket", StreamTicketView.as_view(), "stream-ticket"),
 ]

@@ -7,7 +7,7 @@ import time
 
 from benchmarks.common import Result, prepare_environment, size_text, table
 
-BENCHMARKS = ("download", "serve", "emulator", "speed")
+BENCHMARKS = ("download", "serve", "emulator", "speed", "live")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
 
-    from benchmarks import memory, speed
+    from benchmarks import live, memory, speed
     from benchmarks.fixture import big_video, start_emulator
 
     started = time.monotonic()
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             "serve": lambda: memory.serve(video),
             "emulator": lambda: memory.emulator(video),
             "speed": lambda: speed.batch(base_url),
+            "live": lambda: live.run(base_url, workdir),  # benchmarks/live.py: GET /events
         }
         for name in names:
             for result in runs[name]():

@@ -10,14 +10,14 @@ case "${1:-web}" in
       python manage.py migrate --noinput
       python manage.py createcachetable
     fi
-    # Threaded workers with a long timeout: POST /videos calls the provider inline (up
-    # to about a minute with retries) and POST /videos/{id}/pull downloads the MP4, and
-    # a sync worker would be killed at 30 s with one slow request blocking all others.
-    exec gunicorn storycraft.wsgi \
+    # ASGI: uvicorn workers under gunicorn. An open event stream (GET /events) waits on
+    # the event loop, not in a thread; sync views (POST /videos calls the provider inline,
+    # POST /videos/{id}/pull downloads the MP4) run in threads Django starts per request,
+    # so a slow one blocks no other. The timeout only kills a worker whose loop is stuck.
+    exec gunicorn storycraft.asgi:application \
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-2}" \
-      --worker-class gthread \
-      --threads "${GUNICORN_THREADS:-8}" \
+      --worker-class live.worker.UvicornWorker \
       --timeout "${GUNICORN_TIMEOUT:-120}" \
       --graceful-timeout 30 \
       --worker-tmp-dir /dev/shm \

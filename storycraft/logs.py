@@ -36,3 +36,6 @@ class GunicornLogger(glogging.Logger):
         super().setup(cfg)
         for logger in (self.access_log, self.error_log):
             logger.addFilter(RedactSecrets())
+            # uvicorn's worker writes its own loggers' lines through these handlers.
+            for handler in logger.handlers:
+                handler.addFilter(RedactSecrets())

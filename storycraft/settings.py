@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "wallet",
     "catalog",
     "videos",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,25 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["cache"] = "local"  # its stats, not the database cache table
+
+# --- Live job updates (GET /events) and ASGI serving ----------------------------------------
+# The web process is served as ASGI (storycraft.asgi sets STORYCRAFT_ASGI): an idle event
+# stream costs a queue, not a thread. Sync views still run, each request in a thread of its
+# own that ends with it, so a persistent connection would outlive its thread: connect per
+# request there (the worker and management commands keep CONN_MAX_AGE).
+if env_bool("STORYCRAFT_ASGI", False):
+    for _database in DATABASES.values():
+        _database["CONN_MAX_AGE"] = 0
+LIVE_TICKET_SECONDS = 60  # a stream ticket's life; it is single use
+# A comment line this often keeps proxies from closing an idle stream.
+LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15, minimum=1)
+LIVE_POLL_SECONDS = 1.0  # without PostgreSQL's LISTEN (SQLite), how often a stream looks
+# LISTEN/NOTIFY on PostgreSQL, polling elsewhere; LIVE_LISTEN=false forces polling.
+LIVE_LISTEN = env_bool("LIVE_LISTEN", True) if env_str("LIVE_LISTEN") else None
+LIVE_REPLAY_HOURS = 24  # how far back a reconnect with Last-Event-ID is replayed
+LIVE_REPLAY_EVENTS = 1000  # and at most this many events
+LIVE_RETRY_MS = 2000  # EventSource's reconnect delay
+LIVE_DATABASE_THREADS = 4  # per web process: the streams' queries, each with one connection
 
 # Every line goes through RedactSecrets, runserver's request lines (django.server) too:
 # a signed link's signature must never reach a log.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("wallet", include("wallet.urls")),
     path("", include("catalog.urls")),
     path("", include("videos.urls")),
+    path("", include("live.urls")),
     *route("healthz", healthz, "healthz"),
     *route("readyz", readyz, "readyz"),
     *route("schema", SpectacularAPIView.as_view(), "schema"),

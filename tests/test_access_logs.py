@@ -76,3 +76,20 @@ def test_gunicorn_logs_the_request_without_its_signature(tmp_path, server_env):
 )
 def test_redact_hides_only_the_secret_parameters(line, expected):
     assert redact(line) == expected
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_asgi_web_process_logs_links_and_stream_tickets_redacted(tmp_path, server_env):
+    from live.tests.server import asgi_web
+
+    path, signature = signed_link()
+    ticket = "a-stream-ticket-nobody-should-read"
+    with asgi_web(tmp_path, server_env) as base_url:
+        fetch(base_url, path)
+        httpx.get(f"{base_url}/events?ticket={ticket}")
+    access_log = (tmp_path / "web.access.log").read_text()
+    assert f"GET {path.split('signature=')[0]}signature=[redacted] HTTP/1.1" in access_log
+    assert "GET /events?ticket=[redacted] HTTP/1.1" in access_log
+    everything = access_log + (tmp_path / "web.error.log").read_text()
+    assert signature not in everything and ticket not in everything

@@ -29,6 +29,7 @@ NOT_FOR_COMPOSE = {
     "MEDIA_ROOT",
     "EMULATOR_PORT",
     "EMULATOR_JOB_SECONDS",
+    "STORYCRAFT_ASGI",  # set by storycraft/asgi.py in the web process itself
 }
 
 
@@ -65,26 +66,25 @@ def test_secrets_have_no_default():
     assert SERVICES["web"]["environment"]["DEBUG"] == "false"
 
 
-def test_web_runs_gunicorn_on_storycraft_wsgi():
+def test_web_runs_gunicorn_on_storycraft_asgi():
     assert command("web") == ["web"]
     web_branch = ENTRYPOINT.split("web)", 1)[1].split(";;", 1)[0]
-    assert "exec gunicorn storycraft.wsgi" in web_branch
+    assert "exec gunicorn storycraft.asgi:application" in web_branch
     assert '--workers "${WEB_CONCURRENCY:-2}"' in web_branch
     assert '--bind "0.0.0.0:${PORT:-8000}"' in web_branch
     assert "migrate" in web_branch  # a bare `docker run` of the image migrates first
 
 
-def test_web_workers_outlive_a_slow_provider_call():
-    # POST /videos calls the provider inline and POST /videos/{id}/pull downloads the MP4:
-    # a sync worker with the default 30 s timeout would be killed and block its peers.
+def test_web_workers_outlive_a_slow_provider_call_and_hold_idle_streams():
+    # POST /videos calls the provider inline and POST /videos/{id}/pull downloads the MP4;
+    # GET /events stays open for hours. Uvicorn workers run the sync views in threads and
+    # keep idle streams on the event loop, so neither blocks the others.
     web_branch = ENTRYPOINT.split("web)", 1)[1].split(";;", 1)[0]
-    assert "--worker-class gthread" in web_branch
-    assert '--threads "${GUNICORN_THREADS:-8}"' in web_branch
+    assert "--worker-class live.worker.UvicornWorker" in web_branch
     assert '--timeout "${GUNICORN_TIMEOUT:-120}"' in web_branch
     assert "--graceful-timeout 30" in web_branch
     assert "--access-logfile -" in web_branch
     environment = SERVICES["web"]["environment"]
-    assert environment["GUNICORN_THREADS"] == "${GUNICORN_THREADS:-8}"
     assert environment["GUNICORN_TIMEOUT"] == "${GUNICORN_TIMEOUT:-120}"
 
 

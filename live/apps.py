@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class LiveConfig(AppConfig):
+    name = "live"
+    verbose_name = "Live job updates"
+
+    def ready(self) -> None:
+        from live.triggers import ensure_triggers
+
+        post_migrate.connect(ensure_triggers, sender=self)

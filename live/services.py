@@ -1,0 +1,50 @@
+"""Stream tickets (issue, redeem once) and pruning of old events."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import User
+from live.models import JobEvent, StreamTicket
+
+# Longer input is not a ticket we issued; refuse it without hashing megabytes.
+_MAX_TICKET_LENGTH = 128
+
+
+def _digest(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def issue_stream_ticket(*, user: User) -> tuple[str, datetime]:
+    """A new single-use ticket for `user` and when it expires; only its hash is stored."""
+    ticket = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(seconds=settings.LIVE_TICKET_SECONDS)
+    StreamTicket.objects.create(digest=_digest(ticket), user=user, expires_at=expires_at)
+    return ticket, expires_at
+
+
+def redeem_stream_ticket(*, ticket: str) -> User | None:
+    """The ticket's user, once: the row is deleted, and only the one delete that removed
+    it counts, so two requests racing with one ticket never both get a stream."""
+    if not ticket or len(ticket) > _MAX_TICKET_LENGTH:
+        return None
+    digest = _digest(ticket)
+    found = StreamTicket.objects.filter(digest=digest).select_related("user").first()
+    if found is None:
+        return None
+    deleted, _ = StreamTicket.objects.filter(digest=digest).delete()
+    if deleted != 1 or found.expires_at <= timezone.now() or not found.user.is_active:
+        return None
+    return found.user
+
+
+def prune_live_tables(*, now: datetime | None = None) -> tuple[int, int]:
+    """Forget events older than the replay window and expired tickets: (events, tickets)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.LIVE_REPLAY_HOURS)
+    events, _ = JobEvent.objects.filter(created_at__lt=cutoff).delete()
+    tickets, _ = StreamTicket.objects.filter(expires_at__lt=now).delete()
+    return events, tickets

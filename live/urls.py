@@ -1,0 +1,6 @@
+from live import views
+from storycraft.routing import route
+
+urlpatterns = [
+    *route("events", views.EventStreamView.as_view(), "events"),
+]
