@@ -49,7 +49,7 @@ def main() -> None:
         ),
         flush=True,
     )
-    processes = ["web", "worker"] + (["emulator"] if emulated else [])
+    processes = ["web", "worker", "poller"] + (["emulator"] if emulated else [])
     honcho = str(ROOT / ".venv" / "bin" / "honcho")
     args = [honcho, "--no-colour", "start", "-f", str(ROOT / "Procfile"), *processes]
     # honcho takes this process's place, so Ctrl-C reaches it and it stops every child.

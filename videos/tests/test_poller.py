@@ -213,3 +213,20 @@ def test_users_see_in_progress_and_a_rising_progress_while_the_provider_reports_
     progress = [p for status, p in seen if status == "in_progress"]
     assert len(set(progress)) >= 2, str(seen)
     assert progress == sorted(progress) and all(0 < p < 100 for p in progress)
+
+
+@pytest.mark.django_db
+def test_the_workers_sweeper_task_stands_aside_for_a_poller_process(requests_sent, settings):
+    from videos.tasks import sweep_videos
+
+    settings.SWEEP_IN_WORKER = False
+    running_jobs(2)
+    assert sweep_videos() == 0
+    assert requests_sent == []
+
+
+@pytest.mark.django_db
+def test_a_forever_poller_stops_when_asked_between_sweeps(requests_sent):
+    running_jobs(3)
+    assert polling.run_sweeper(seconds=None, stop=lambda: True) == 1
+    assert len(requests_sent) == 3
