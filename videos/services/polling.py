@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -264,11 +264,18 @@ def run_sweeper(*, seconds: float | None = 55.0, stop=None, download_now: bool =
     deadline = None if seconds is None else time.monotonic() + seconds
     sweeps = 0
     while True:
-        result = sweep(deadline=deadline, download_now=download_now)
+        try:
+            result = sweep(deadline=deadline, download_now=download_now)
+            due_in = seconds_until_due()
+        except Exception:
+            # The database went away, say: a long-running poller must outlive it.
+            logger.exception("a sweep failed; trying again in %s s", IDLE_CHECK_SECONDS)
+            if not connection.in_atomic_block:
+                connection.close()  # the next query connects again
+            result, due_in = SweepResult(), None
         sweeps += 1
         if stop is not None and stop():
             return sweeps
-        due_in = seconds_until_due()
         if due_in is None:
             wait = IDLE_CHECK_SECONDS
         elif due_in <= 0 and result.claimed:

@@ -230,3 +230,20 @@ def test_a_forever_poller_stops_when_asked_between_sweeps(requests_sent):
     running_jobs(3)
     assert polling.run_sweeper(seconds=None, stop=lambda: True) == 1
     assert len(requests_sent) == 3
+
+
+@pytest.mark.django_db
+def test_a_failed_sweep_does_not_stop_the_poller(requests_sent, monkeypatch):
+    running_jobs(2)
+    claim = polling.claim_due_jobs
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise polling.transaction.TransactionManagementError("the database went away")
+        return claim(**kwargs)
+
+    monkeypatch.setattr(polling, "claim_due_jobs", flaky)
+    polling.run_sweeper(seconds=10, stop=lambda: len(requests_sent) >= 2)
+    assert len(calls) >= 2 and len(requests_sent) == 2
