@@ -8,6 +8,7 @@ import platform
 import shutil
 import sys
 import time
+import traceback
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,7 +60,14 @@ def main(argv: list[str] | None = None) -> int:
         stacks.migrate()
         stacks.analyze()
         for name in names:
-            for result in _run(name, workdir, stack, smoke=args.smoke):
+            try:
+                ran = _run(name, workdir, stack, smoke=args.smoke)
+            except Exception as error:
+                if args.smoke:
+                    raise
+                traceback.print_exc()
+                ran = [Result(f"{name}: crashed ({error!r})"[:200], float("inf"), 1.0, 0.0)]
+            for result in ran:
                 results.append(result)
                 print("  ".join(result.row()), flush=True)
 

@@ -92,7 +92,7 @@ def _raw_holds(database_url: str, holds_per_thread: int):
     return work
 
 
-def ledger(*, holds_per_thread: int = 40, pairs: int = 5) -> list[Result]:
+def ledger(*, holds_per_thread: int = 20, pairs: int = 3) -> list[Result]:
     import os
 
     from benchmarks.stack import analyze

@@ -31,6 +31,17 @@ def running_jobs(count: int, *, credits: int = 5000) -> list[str]:
     return ids
 
 
+@pytest.fixture(autouse=True)
+def _no_other_jobs_due(request):
+    """Jobs an earlier test committed (transactional tests) wait while these run; the
+    test's transaction puts them back."""
+    if not request.node.get_closest_marker("django_db"):
+        return
+    VideoJob.objects.filter(status__in=["queued", "in_progress", "downloading"]).update(
+        next_poll_at=timezone.now() + timedelta(days=1)
+    )
+
+
 @pytest.fixture
 def requests_sent(sora_provider, monkeypatch):
     """Every status request the shared provider client sends, by provider id."""
@@ -76,6 +87,7 @@ def test_a_sweep_opens_no_database_connection_and_needs_one_query_per_job(
         opened.append(self.alias)
         return real_open(self, params)
 
+    connection.ensure_connection()
     monkeypatch.setattr(DatabaseWrapper, "get_new_connection", counting_open)
     with CaptureQueriesContext(connection) as queries:
         result = polling.sweep()
