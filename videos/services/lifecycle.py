@@ -90,7 +90,9 @@ def learn_render_seconds(job: VideoJob, video: ProviderVideo) -> None:
     """Remember how long the provider took for a completed job (its own timestamps)."""
     if not (video.created_at and video.completed_at):
         return
-    took = (video.completed_at - video.created_at).total_seconds()
+    # Whole seconds both: up to a second either way. Aim early: a poll before the end costs
+    # one request (and the progress then tells the rest), one after it costs the user.
+    took = (video.completed_at - video.created_at).total_seconds() - 1
     if took < 0:
         return
     key = _render_key(job)
@@ -99,15 +101,19 @@ def learn_render_seconds(job: VideoJob, video: ProviderVideo) -> None:
 
 
 def expected_remaining(job: VideoJob, video: ProviderVideo, memo: dict | None = None):
-    """Seconds until the provider should be done with a running job: from the progress it
-    reports (progress p after t seconds: t * (100 - p) / p more), else from how long
-    videos like it took lately. None when there is nothing to go on."""
+    """Seconds until the provider should be done with a running job: the sooner of what
+    the progress it reports says (progress p after t seconds: t * (100 - p) / p more) and
+    how long videos like it took lately. None when there is nothing to go on. Asking a
+    little early costs one request; asking late costs the user the wait."""
     elapsed = (timezone.now() - job.created_at).total_seconds()
+    estimates = []
     progress = int(video.progress or 0)
     if 0 < progress < 100:
-        return elapsed * (100 - progress) / progress
+        estimates.append(elapsed * (100 - progress) / progress)
     learnt = learnt_render_seconds(job, memo)
-    return None if learnt is None else learnt - elapsed
+    if learnt is not None and learnt > elapsed:  # past it, the learnt time says nothing
+        estimates.append(learnt - elapsed)
+    return min(estimates) if estimates else None
 
 
 def retry_time(attempt: int):
