@@ -1,13 +1,24 @@
-"""`python -m benchmarks` (`make bench`): run every benchmark, print a table, exit 1 on a miss."""
+"""`python -m benchmarks` (`make bench`): run every benchmark, print a table, write
+bench/results.md and bench/results.json, exit 1 on a miss."""
 
 import argparse
+import json
+import os
+import platform
 import shutil
 import sys
 import time
+import traceback
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
 
-from benchmarks.common import Result, prepare_environment, size_text, table
+from benchmarks.common import Result, markdown, prepare_environment, size_text, table
 
-BENCHMARKS = ("download", "serve", "emulator", "speed", "live")
+BENCHMARKS = ("ledger", "sweep", "order", "download", "serve", "emulator", "speed", "live")
+# Those that need PostgreSQL and an emulator process.
+STACKED = {"sweep", "order"}
+RESULTS_DIR = Path(__file__).resolve().parent.parent / "bench"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,55 +29,144 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("names", nargs="*", help=f"run only these: {', '.join(BENCHMARKS)}")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="seconds, not minutes: tiny sizes, one pair each, no targets enforced "
+        "(CI runs this so the suite never rots); results are not written",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="where results go")
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
     if unknown := [name for name in names if name not in BENCHMARKS]:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
 
+    original_database = os.environ.get("DATABASE_URL")
     workdir = prepare_environment()  # before anything reads Django settings
-    import django
-
-    django.setup()
-
-    from benchmarks import live, memory, speed
-    from benchmarks.fixture import big_video, start_emulator
-
     started = time.monotonic()
-    server, base_url = start_emulator(workdir)
     results: list[Result] = []
-    try:
-        video = None
-        if {"download", "serve", "emulator"} & set(names):
-            print("preparing: ordering and encoding a 12 s 1792x1024 sora-2-pro video ...")
-            video = big_video(server, base_url)
-            print(f"video: {size_text(video.size)}")
-        runs = {
-            "download": lambda: memory.download(video),
-            "serve": lambda: memory.serve(video),
-            "emulator": lambda: memory.emulator(video),
-            "speed": lambda: speed.batch(base_url),
-            "live": lambda: live.run(base_url, workdir),  # benchmarks/live.py: GET /events
-        }
+    with ExitStack() as stack:
+        if not args.keep:
+            stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        else:
+            stack.callback(print, f"kept {workdir}")
+        from benchmarks import stack as stacks
+
+        stack.enter_context(stacks.private_database(stacks.server_url(original_database)))
+        import django
+
+        django.setup()
+        print("preparing: a private database ...", flush=True)
+        stacks.migrate()
+        stacks.analyze()
         for name in names:
-            for result in runs[name]():
+            try:
+                ran = _run(name, workdir, stack, smoke=args.smoke)
+            except Exception as error:
+                if args.smoke:
+                    raise
+                traceback.print_exc()
+                ran = [Result(f"{name}: crashed ({error!r})"[:200], float("inf"), 1.0, 0.0)]
+            for result in ran:
                 results.append(result)
                 print("  ".join(result.row()), flush=True)
-    finally:
-        server.stop()
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
+    elapsed = time.monotonic() - started
     print()
     print(table(results))
     failed = [result for result in results if not result.passed]
     print()
     print(
         f"{len(results) - len(failed)} of {len(results)} targets met "
-        f"in {time.monotonic() - started:.0f} s" + (" -- FAIL" if failed else "")
+        f"in {elapsed:.0f} s" + (" -- FAIL" if failed else "")
     )
+    if args.smoke:
+        return 0
+    _write(args.out, results, elapsed)
     return 1 if failed else 0
+
+
+_emulators: dict = {}
+
+
+def _run(name: str, workdir: Path, stack: ExitStack, *, smoke: bool) -> list[Result]:
+    from benchmarks import memory, poller, speed
+    from benchmarks import stack as stacks
+
+    if name == "ledger":
+        from benchmarks import ledger
+
+        return ledger.ledger(holds_per_thread=3, pairs=1) if smoke else ledger.ledger()
+    if name == "sweep":
+        from django.test import override_settings
+
+        from videos.provider import reset_provider
+
+        base_url = stack.enter_context(
+            stacks.emulator_process(
+                workdir, EMULATOR_JOB_SECONDS=3600, EMULATOR_POLL_AFTER_MS=10_000
+            )
+        )
+        with override_settings(OPENAI_BASE_URL=base_url, OPENAI_API_KEY=poller.API_KEY):
+            reset_provider()
+            try:
+                if smoke:
+                    return poller.sweep(base_url, sizes=(20, 50), pairs=(1, 1), smoke=True)
+                return poller.sweep(base_url)
+            finally:
+                reset_provider()
+    if name == "order":
+        base_url = stack.enter_context(
+            stacks.emulator_process(workdir, EMULATOR_JOB_SECONDS=1 if smoke else 4)
+        )
+        return poller.order_to_completed(base_url, pairs=1 if smoke else 3)
+
+    # The memory and client benchmarks share one in-thread emulator and a big video.
+    if "thread" not in _emulators:
+        from benchmarks.fixture import big_video, start_emulator
+
+        server, base_url = start_emulator(workdir)
+        stack.callback(server.stop)
+        _emulators["thread"] = (server, base_url)
+    server, base_url = _emulators["thread"]
+    if name == "live":
+        from benchmarks import live  # GET /events against an ASGI web process of its own
+
+        return live.run(base_url, workdir)
+    if name == "speed":
+        return speed.batch(base_url, rounds=2 if smoke else speed.ROUNDS)
+    if "video" not in _emulators:
+        print("preparing: ordering and encoding a 12 s 1792x1024 sora-2-pro video ...")
+        _emulators["video"] = big_video(server, base_url)
+        print(f"video: {size_text(_emulators['video'].size)}")
+    video = _emulators["video"]
+    return {"download": memory.download, "serve": memory.serve, "emulator": memory.emulator}[name](
+        video
+    )
+
+
+def _write(directory: Path, results: list[Result], elapsed: float) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    (directory / "results.json").write_text(
+        json.dumps(
+            {
+                "when": when,
+                "machine": machine,
+                "seconds": round(elapsed),
+                "results": [result.as_json() for result in results],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    (directory / "results.md").write_text(
+        f"# `make bench`, {when}\n\n{machine}; {elapsed:.0f} s. Ratios are the median of "
+        "interleaved pairs (min-max) where pairs were run, else measured / baseline; every "
+        "target is `ratio <= target`.\n\n" + markdown(results) + "\n"
+    )
+    print(f"wrote {directory / 'results.md'} and {directory / 'results.json'}")
 
 
 if __name__ == "__main__":

@@ -86,10 +86,34 @@ class Result:
     target: float  # the ratio measured / baseline must not exceed this
     unit: Callable[[float], str] = size_text
     note: str = ""
+    # Interleaved pairs: the median of the per-pair ratios, and their range.
+    low: float | None = None
+    high: float | None = None
+    median_ratio: float | None = None
 
     @property
     def ratio(self) -> float:
+        if self.median_ratio is not None:
+            return self.median_ratio
         return self.measured / self.baseline if self.baseline else float("inf")
+
+    def ratio_text(self) -> str:
+        if self.low is None:
+            return f"{self.ratio:.3f}"
+        return f"{self.ratio:.3f} ({self.low:.2f}-{self.high:.2f})"
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name,
+            "measured": self.measured,
+            "baseline": self.baseline,
+            "ratio": self.ratio,
+            "ratio_min": self.low,
+            "ratio_max": self.high,
+            "target": self.target,
+            "passed": self.passed,
+            "note": self.note,
+        }
 
     @property
     def passed(self) -> bool:
@@ -100,13 +124,13 @@ class Result:
             self.name,
             self.unit(self.measured),
             self.unit(self.baseline),
-            f"{self.ratio:.3f}",
+            self.ratio_text(),
             f"<= {self.target:g}",
             "PASS" if self.passed else "FAIL",
         )
 
 
-HEADER = ("benchmark", "measured", "baseline", "ratio", "target", "result")
+HEADER = ("benchmark", "measured", "baseline", "ratio (min-max)", "target", "result")
 
 
 def table(results: list[Result]) -> str:
@@ -122,3 +146,15 @@ def table(results: list[Result]) -> str:
         if number == 0:
             lines.append("  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+def markdown(results: list[Result]) -> str:
+    """The table as Markdown, with each result's note under it."""
+    lines = [
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "---|" * len(HEADER),
+    ]
+    for result in results:
+        lines.append("| " + " | ".join(result.row()) + " |")
+    notes = [f"- {result.name}: {result.note}" for result in results if result.note]
+    return "\n".join(lines + (["", *notes] if notes else []))

@@ -27,8 +27,8 @@ def download(video: BigVideo) -> list[Result]:
     if received != video.size:
         raise RuntimeError(f"baseline received {received} of {video.size} bytes")
 
-    # `_store` only reads `.provider_video_id` from the job: no database needed.
-    job = SimpleNamespace(provider_video_id=video.video_id)
+    # `_store` only reads `.provider_video_id` and `.endpoint` (None: the default) from the job.
+    job = SimpleNamespace(provider_video_id=video.video_id, endpoint=None)
     name = "videos/bench/downloaded.mp4"
     with override_settings(OPENAI_BASE_URL=video.base_url, OPENAI_API_KEY=API_KEY):
         reset_provider()

@@ -188,6 +188,7 @@ class ProviderEndpointAdmin(admin.ModelAdmin):
         "webhook_secret_env",
         "webhook_url",
         ("connect_timeout", "read_timeout", "max_retries"),
+        "requests_per_minute",
         ("created_at", "updated_at"),
     ]
 

@@ -99,6 +99,13 @@ class ProviderEndpoint(models.Model):
     max_retries = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(10)]
     )
+    requests_per_minute = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="The most status requests the poller sends it per minute, counted across "
+        "every poller process. Blank: unlimited.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -223,3 +230,22 @@ class CatalogSize(models.Model):
         if not self.format and SIZE_PATTERN.match(self.size or ""):
             self.format = format_of(self.size)
         super().save(*args, **kwargs)
+
+
+class RequestWindow(models.Model):
+    """How many requests the pollers took from an endpoint's allowance in one minute:
+    the shared counter behind `ProviderEndpoint.requests_per_minute` (catalog.ratelimit)."""
+
+    endpoint = models.ForeignKey(ProviderEndpoint, on_delete=models.CASCADE, related_name="+")
+    window_start = models.DateTimeField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "window_start"], name="catalog_request_window_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.window_start:%Y-%m-%d %H:%M}: {self.used}"

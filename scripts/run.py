@@ -57,7 +57,7 @@ def main() -> None:
         ),
         flush=True,
     )
-    processes = ["web", "worker"] + (["emulator"] if emulated else [])
+    processes = ["web", "worker", "poller"] + (["emulator"] if emulated else [])
     command = honcho_command(processes)
     # honcho takes this process's place, so Ctrl-C reaches it and it stops every child.
     os.execv(command[0], command)  # noqa: S606

@@ -31,6 +31,9 @@ ROUTE = re.compile(
 
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a pool of kept-alive clients connecting at
+    # once lost SYNs and waited a second for the retransmit.
+    request_queue_size = 128
 
     def __init__(self, address, settings: EmulatorSettings):
         self.settings = settings

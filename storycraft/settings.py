@@ -263,6 +263,12 @@ CREDITS_PER_SECOND_PRO = env_int("CREDITS_PER_SECOND_PRO", 60, minimum=1)
 CREDITS_PER_SECOND_PRO_HD = env_int("CREDITS_PER_SECOND_PRO_HD", 100, minimum=1)
 WELCOME_CREDITS = env_int("WELCOME_CREDITS", 200, minimum=0)
 POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 10, minimum=1)
+# The poller: status requests in flight at once per poller process, and jobs per claim.
+POLL_CONCURRENCY = env_int("POLL_CONCURRENCY", 16, minimum=1)
+POLL_SWEEP_BATCH = env_int("POLL_SWEEP_BATCH", 500, minimum=1)
+# False where a dedicated poller process runs (`manage.py poll_videos --forever`): the
+# worker's once-a-minute sweeper task then returns at once instead of sweeping for 55 s.
+SWEEP_IN_WORKER = env_bool("SWEEP_IN_WORKER", True)
 JOB_TIMEOUT_MINUTES = env_int("JOB_TIMEOUT_MINUTES", 60, minimum=1)
 
 # Provider: OpenAI's Videos API or anything speaking it; the built-in emulator by default.

@@ -16,7 +16,7 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text()
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["migrate", "web", "worker"]
+APP_SERVICES = ["migrate", "web", "worker", "poller"]
 
 READ_BY_SETTINGS = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z0-9_]+)"', SETTINGS))
 READ_BY_ENTRYPOINT = set(re.findall(r"\$\{?([A-Z0-9_]+)", ENTRYPOINT))
@@ -100,10 +100,18 @@ def test_worker_runs_qcluster():
     assert command("worker") == ["python", "manage.py", "qcluster"]
 
 
+def test_one_poller_process_sweeps_and_the_worker_leaves_it_to_it():
+    assert command("poller") == ["python", "manage.py", "poll_videos", "--forever"]
+    assert SERVICES["worker"]["environment"]["SWEEP_IN_WORKER"] == "false"
+    procfile = (ROOT / "Procfile").read_text()
+    assert "poller: .venv/bin/python manage.py poll_videos --forever" in procfile
+    assert "worker: SWEEP_IN_WORKER=false " in procfile
+
+
 def test_migrations_run_once_before_web_and_worker():
     assert command("migrate") == ["migrate"]
     assert SERVICES["web"]["environment"]["MIGRATE_ON_START"] == "false"
-    for service in ("web", "worker"):
+    for service in ("web", "worker", "poller"):
         depends = SERVICES[service]["depends_on"]
         assert depends["db"]["condition"] == "service_healthy"
         assert depends["migrate"]["condition"] == "service_completed_successfully"

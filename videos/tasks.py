@@ -1,10 +1,15 @@
 """django-q2 entry points. Each takes ids, re-reads the row and is safe to run twice."""
 
+from django.conf import settings
+
 from videos.services import download, polling
 
 
 def sweep_videos() -> int:
-    """Run by the once-a-minute schedule: sweeps every POLL_INTERVAL_SECONDS for a minute."""
+    """Run by the once-a-minute schedule: sweeps as jobs come due for 55 s, unless a
+    dedicated poller process does (SWEEP_IN_WORKER=false)."""
+    if not settings.SWEEP_IN_WORKER:
+        return 0
     return polling.run_sweeper()
 
 

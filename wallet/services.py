@@ -1,8 +1,9 @@
 """The only code that moves credits.
 
-Every movement locks the wallet row (SELECT ... FOR UPDATE), writes one immutable ledger
-entry and updates the wallet's totals in the same transaction, so the entries of a wallet
-form one chain and the totals always equal their sums. The database's CHECK constraints
+Every movement locks the wallet row (SELECT ... FOR UPDATE, or the UPDATE that moves its
+totals), writes one immutable ledger entry and updates the wallet's totals in the same
+transaction, so the entries of a wallet form one chain and the totals always equal their
+sums. The database's CHECK constraints
 refuse a negative available amount even if this code were wrong.
 
 None of these functions is durable: the videos app reserves credits in the transaction
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from wallet.models import RESOLUTION_KINDS, EntryKind, LedgerEntry, Wallet
 
@@ -113,9 +114,18 @@ def reserve_credits(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry]:
     keys = [hold.key for hold in holds]
     if not holds or len(set(keys)) != len(keys):
         raise ValueError("Give at least one hold, each with its own key.")
+    try:
+        with transaction.atomic():
+            placed = _reserve_at_once(user=user, holds=holds)
+    except IntegrityError:
+        # A key was used before (a replay, or a concurrent request with the same key):
+        # nothing was placed; the locked path below returns or refuses it.
+        placed = None
+    if placed is not None:
+        return placed
     with transaction.atomic():
         wallet = _locked_wallet_of(user)
-        existing = {entry.key: entry for entry in wallet.entries.filter(key__in=keys)}
+        existing = {entry.key: entry for entry in _entries_with_keys(wallet, keys)}
         for hold in holds:
             if hold.key in existing:
                 _check_same(existing[hold.key], kind=EntryKind.HOLD, reserved_change=hold.amount)
@@ -135,6 +145,44 @@ def reserve_credits(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry]:
             )
             for hold in holds
         ]
+
+
+def _reserve_at_once(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry] | None:
+    """The common case in two statements: raise the wallet's reserved total only if the
+    credits are available (the UPDATE locks the row until commit, as SELECT ... FOR UPDATE
+    would), then insert every hold entry. None when the wallet is missing or short
+    (the locked path decides); an IntegrityError when a key was used before."""
+    needed = sum(hold.amount for hold in holds)
+    table = Wallet._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET reserved = reserved + %s "  # noqa: S608 - our table name
+            "WHERE user_id = %s AND balance - reserved >= %s RETURNING id, balance, reserved",
+            [needed, user.pk, needed],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    wallet_id, balance, reserved = row
+    reserved -= needed
+    entries = []
+    for hold in holds:
+        reserved += hold.amount
+        entries.append(
+            LedgerEntry(
+                wallet_id=wallet_id,
+                kind=EntryKind.HOLD,
+                balance_change=0,
+                reserved_change=hold.amount,
+                balance_after=balance,
+                reserved_after=reserved,
+                key=hold.key,
+                note=hold.note,
+                video_id=hold.video_id,
+                batch_id=hold.batch_id,
+            )
+        )
+    return LedgerEntry.objects.bulk_create(entries)
 
 
 def settle_hold(*, hold_id: int) -> LedgerEntry:
@@ -188,10 +236,15 @@ def _locked_wallet_of(user) -> Wallet:
     return wallet
 
 
+def _entries_with_keys(wallet: Wallet, keys: Sequence[str]):
+    # `key <> ''` lets PostgreSQL use the partial unique index (wallet, key).
+    return wallet.entries.filter(key__in=keys).exclude(key="")
+
+
 def _entry_with_key(wallet: Wallet, key: str | None, **expected) -> LedgerEntry | None:
     if not key:
         return None
-    entry = wallet.entries.filter(key=key).first()
+    entry = _entries_with_keys(wallet, [key]).first()
     if entry is not None:
         _check_same(entry, **expected)
     return entry

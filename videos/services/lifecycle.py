@@ -1,11 +1,15 @@
 """The job state machine. Every transition locks the job row and is a no-op when it
 no longer applies, so the poller, pulls, webhooks and admin actions may race safely."""
 
+import hashlib
 import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from videos.models import ChargeStatus, JobStatus, VideoJob
@@ -30,14 +34,88 @@ def _locked(job_id) -> VideoJob:
     )
 
 
-def next_poll_time(*, age: timedelta, hint_seconds: float | None = None, webhooks: bool = False):
-    """When to ask the provider again about a job this old. Young jobs are asked every
-    POLL_INTERVAL_SECONDS; older ones less often (up to once a minute, or every three
-    minutes when the job's endpoint sends webhooks), never sooner than the provider's hint."""
+# How long after the expected end the poller asks, so that it finds the job done.
+DONE_MARGIN_SECONDS = 0.3
+# A new job the provider gave no hint about is asked again this soon.
+FIRST_LOOK_SECONDS = 1.0
+# Never ask about one job more often than this.
+MIN_POLL_SECONDS = 0.25
+# How much the learnt render time follows the latest completion.
+LEARNING_RATE = 0.3
+
+
+def next_poll_time(
+    *,
+    age: timedelta,
+    hint_seconds: float | None = None,
+    webhooks: bool = False,
+    remaining_seconds: float | None = None,
+):
+    """When to ask the provider again about a job this old.
+
+    Without a hint, young jobs are asked every POLL_INTERVAL_SECONDS and older ones less
+    often (up to once a minute, or every three minutes when the job's endpoint sends
+    webhooks). The provider's `openai-poll-after-ms` hint sets the pace instead, faster or
+    slower, so progress shows as it rises. Without webhooks, a job expected to finish
+    sooner (`remaining_seconds`, see `expected_remaining`) is asked just after it should
+    be done. With webhooks, completion is announced: never more often than the interval."""
     interval = settings.POLL_INTERVAL_SECONDS
     ceiling = max(interval, 180 if webhooks else 60)
     delay = min(interval * (1 + age.total_seconds() / 60), ceiling)
-    return timezone.now() + timedelta(seconds=max(delay, hint_seconds or 0.0))
+    if hint_seconds:
+        delay = hint_seconds
+    if webhooks:
+        delay = max(delay, interval)
+    elif remaining_seconds is not None:
+        delay = min(delay, max(remaining_seconds, 0.0) + DONE_MARGIN_SECONDS)
+    return timezone.now() + timedelta(seconds=max(delay, MIN_POLL_SECONDS))
+
+
+def _render_key(job: VideoJob) -> str:
+    digest = hashlib.sha256(f"{job.upstream_model}|{job.seconds}|{job.size}".encode()).hexdigest()
+    return f"videos:render-seconds:{job.endpoint_id}:{digest[:32]}"
+
+
+def learnt_render_seconds(job: VideoJob, memo: dict | None = None) -> float | None:
+    """How long the provider took to make videos like this one lately (None: not known yet).
+    `memo` spares a sweep a cache lookup per job."""
+    key = _render_key(job)
+    if memo is not None and key in memo:
+        return memo[key]
+    value = cache.get(key)
+    if memo is not None:
+        memo[key] = value
+    return value
+
+
+def learn_render_seconds(job: VideoJob, video: ProviderVideo) -> None:
+    """Remember how long the provider took for a completed job (its own timestamps)."""
+    if not (video.created_at and video.completed_at):
+        return
+    # Whole seconds both: up to a second either way. Aim early: a poll before the end costs
+    # one request (and the progress then tells the rest), one after it costs the user.
+    took = (video.completed_at - video.created_at).total_seconds() - 1
+    if took < 0:
+        return
+    key = _render_key(job)
+    known = cache.get(key)
+    cache.set(key, took if known is None else known + LEARNING_RATE * (took - known), None)
+
+
+def expected_remaining(job: VideoJob, video: ProviderVideo, memo: dict | None = None):
+    """Seconds until the provider should be done with a running job: the sooner of what
+    the progress it reports says (progress p after t seconds: t * (100 - p) / p more) and
+    how long videos like it took lately. None when there is nothing to go on. Asking a
+    little early costs one request; asking late costs the user the wait."""
+    elapsed = (timezone.now() - job.created_at).total_seconds()
+    estimates = []
+    progress = int(video.progress or 0)
+    if 0 < progress < 100:
+        estimates.append(elapsed * (100 - progress) / progress)
+    learnt = learnt_render_seconds(job, memo)
+    if learnt is not None and learnt > elapsed:  # past it, the learnt time says nothing
+        estimates.append(learnt - elapsed)
+    return min(estimates) if estimates else None
 
 
 def retry_time(attempt: int):
@@ -142,6 +220,7 @@ def apply_provider_state(*, job_id, video: ProviderVideo) -> tuple[VideoJob, boo
         job.poll_count += 1
         job.poll_failures = 0
         if video.status == "completed":
+            learn_render_seconds(job, video)
             job.status = JobStatus.DOWNLOADING
             job.progress = 100
             job.provider_expires_at = video.expires_at
@@ -155,14 +234,47 @@ def apply_provider_state(*, job_id, video: ProviderVideo) -> tuple[VideoJob, boo
         else:
             job.status = _PROVIDER_STATUSES.get(video.status, job.status)
             job.progress = max(job.progress, min(int(video.progress or 0), 99))
-            job.next_poll_at = next_poll_time(
-                age=timezone.now() - job.created_at,
-                hint_seconds=video.poll_after_seconds,
-                webhooks=bool(job.endpoint.webhook_secret()),
-            )
+            job.next_poll_at = _next_poll_for(job, video)
             job.save()
             return job, False
     return fail_job(job_id=job_id, code=code, message=message), False
+
+
+def _next_poll_for(job: VideoJob, video: ProviderVideo, memo: dict | None = None):
+    remaining = expected_remaining(job, video, memo)
+    if remaining is None and video.poll_after_seconds is None and job.poll_count <= 1:
+        # The provider's first answer (usually to the create) says nothing of its pace:
+        # ask again soon, for its hint and progress.
+        remaining = FIRST_LOOK_SECONDS
+    return next_poll_time(
+        age=timezone.now() - job.created_at,
+        hint_seconds=video.poll_after_seconds,
+        webhooks=bool(job.endpoint.webhook_secret()),
+        remaining_seconds=remaining,
+    )
+
+
+def record_progress(*, job: VideoJob, video: ProviderVideo, memo: dict | None = None) -> bool:
+    """What the poller learnt about a job still running at the provider, in one
+    conditional UPDATE (its own row lock): status, a progress that only rises, and the
+    next poll. A no-op (False) when the job is no longer queued or in progress.
+    `job` needs created_at, endpoint, upstream_model, seconds and size, as claimed."""
+    if video.status not in _PROVIDER_STATUSES:
+        raise ValueError(f"not a running status: {video.status!r}")
+    now = timezone.now()
+    return bool(
+        VideoJob.objects.filter(
+            pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.IN_PROGRESS]
+        ).update(
+            status=_PROVIDER_STATUSES[video.status],
+            progress=Greatest(F("progress"), Value(min(max(int(video.progress or 0), 0), 99))),
+            last_polled_at=now,
+            poll_count=F("poll_count") + 1,
+            poll_failures=0,
+            next_poll_at=_next_poll_for(job, video, memo),
+            updated_at=now,
+        )
+    )
 
 
 def postpone_poll(*, job_id) -> None:

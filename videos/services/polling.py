@@ -1,28 +1,42 @@
-"""Asking the provider about jobs: one job (pull, webhook) or every due job (the sweeper)."""
+"""Asking the provider about jobs: one job (pull, webhook) or every due job (the sweeper).
+
+A sweep claims a batch of due jobs in two queries, asks the provider about them from a
+pool of POLL_CONCURRENCY threads (HTTP only: the shared, kept-alive provider clients),
+within each endpoint's requests-per-minute allowance, and records the answers from the
+calling thread on its one database connection: one conditional UPDATE per running job,
+committed in groups. Finished, failed and odd jobs take the locked single-job path.
+"""
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
+from catalog.ratelimit import next_window, take_requests
 from videos.models import JobStatus, VideoJob
 from videos.provider import get_provider
-from videos.provider.base import ProviderError, ProviderNotFound
+from videos.provider.base import ProviderError, ProviderNotFound, ProviderVideo
 from videos.services import lifecycle
 from videos.services.download import download_job
 
 logger = logging.getLogger(__name__)
 
-# How many provider requests one sweeper has in flight, and how many jobs it takes a sweep.
-PROVIDER_CONCURRENCY = 4
-SWEEP_BATCH = 200
 # A claimed job is not due again for this long, so an overlapping sweeper skips it.
 CLAIM_LEASE = timedelta(seconds=60)
+# Running jobs' answers are committed in groups of this many.
+COMMIT_EVERY = 100
+# An idle sweeper looks for newly due jobs at least this often.
+IDLE_CHECK_SECONDS = 1.0
+MIN_WAIT_SECONDS = 0.05
+
+_ACTIVE = [JobStatus.QUEUED, JobStatus.IN_PROGRESS, JobStatus.DOWNLOADING]
+_SKIPPED = object()
 
 
 def enqueue_download(job_id) -> None:
@@ -40,28 +54,45 @@ def refresh_job(*, job_id, download_now: bool = False) -> VideoJob:
         return _download(job.id, now=download_now)
     if not job.is_active:
         return job
+    if _needs_no_request(job):
+        return _settle_without_asking(job)
+    try:
+        video = get_provider(job.endpoint).retrieve(job.provider_video_id)
+    except ProviderError as error:
+        return _provider_failed(job, error)
+    return _apply_answer(job, video, download_now=download_now)
+
+
+def _needs_no_request(job: VideoJob) -> bool:
+    return lifecycle.timed_out(job) or not job.provider_video_id
+
+
+def _settle_without_asking(job: VideoJob) -> VideoJob:
+    """A job too old to wait for, or one the provider never acknowledged."""
     if lifecycle.timed_out(job):
         return lifecycle.fail_job(
             job_id=job.id,
             code="timeout",
             message=f"Not finished within {settings.JOB_TIMEOUT_MINUTES} minutes.",
         )
-    if not job.provider_video_id:
-        if job.created_at < timezone.now() - lifecycle.UNSUBMITTED_GRACE:
-            return lifecycle.fail_job(
-                job_id=job.id, code="submission_failed", message="The provider never got this job."
-            )
-        return job
-    try:
-        video = get_provider(job.endpoint).retrieve(job.provider_video_id)
-    except ProviderNotFound:
+    if job.created_at < timezone.now() - lifecycle.UNSUBMITTED_GRACE:
+        return lifecycle.fail_job(
+            job_id=job.id, code="submission_failed", message="The provider never got this job."
+        )
+    return job
+
+
+def _provider_failed(job: VideoJob, error: ProviderError) -> VideoJob:
+    if isinstance(error, ProviderNotFound):
         return lifecycle.fail_job(
             job_id=job.id, code="not_found", message="The provider no longer knows this job."
         )
-    except ProviderError as error:
-        logger.warning("polling video job %s failed: %r", job.id, error)
-        lifecycle.postpone_poll(job_id=job.id)
-        return VideoJob.objects.get(pk=job.id)
+    logger.warning("polling video job %s failed: %r", job.id, error)
+    lifecycle.postpone_poll(job_id=job.id)
+    return VideoJob.objects.get(pk=job.id)
+
+
+def _apply_answer(job: VideoJob, video: ProviderVideo, *, download_now: bool) -> VideoJob:
     job, ready = lifecycle.apply_provider_state(job_id=job.id, video=video)
     if ready:
         return _download(job.id, now=download_now)
@@ -77,85 +108,182 @@ def _download(job_id, *, now: bool) -> VideoJob:
 
 @dataclass
 class SweepResult:
-    polled: int = 0
-    downloads: int = 0
+    polled: int = 0  # provider requests sent
+    downloads: int = 0  # downloads started (queued, or run with download_now)
+    claimed: int = 0  # due jobs this sweep took
+    handed_back: int = 0  # claimed but left for later: past the deadline or the rate limit
 
 
-def claim_due_jobs(*, limit: int = SWEEP_BATCH) -> list[tuple]:
-    """Take due jobs for this sweeper; SKIP LOCKED and the lease keep others off them."""
+def claim_due_jobs(*, limit: int | None = None) -> list[VideoJob]:
+    """Take due jobs for this sweeper; SKIP LOCKED and the lease keep others off them.
+    Two queries, whatever the batch size; the jobs come with their endpoint."""
+    limit = limit or settings.POLL_SWEEP_BATCH
     now = timezone.now()
     with transaction.atomic():
         due = list(
-            VideoJob.objects.select_for_update(skip_locked=True)
-            .filter(
-                status__in=[JobStatus.QUEUED, JobStatus.IN_PROGRESS, JobStatus.DOWNLOADING],
-                next_poll_at__lte=now,
-            )
-            .order_by("next_poll_at")
-            .values_list("id", "status")[:limit]
+            VideoJob.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+            .defer("prompt", "error_message", "request_fingerprint")
+            .filter(status__in=_ACTIVE, next_poll_at__lte=now)
+            .order_by("next_poll_at")[:limit]
         )
-        VideoJob.objects.filter(pk__in=[job_id for job_id, _ in due]).update(
+        VideoJob.objects.filter(pk__in=[job.pk for job in due]).update(
             next_poll_at=now + CLAIM_LEASE
         )
     return due
 
 
-def sweep(*, download_now: bool = False, deadline: float | None = None) -> SweepResult:
-    """One pass over every due job: poll with bounded concurrency, start due downloads
-    (in the worker queue, or right here with download_now). Jobs not reached before
-    `deadline` (time.monotonic()) are handed back, due at once, for the next sweep."""
-    due = claim_due_jobs()
-    result = SweepResult(
-        polled=sum(status != JobStatus.DOWNLOADING for _, status in due),
-        downloads=sum(status == JobStatus.DOWNLOADING for _, status in due),
-    )
-    left_over = []
+def sweep(
+    *, download_now: bool = False, deadline: float | None = None, limit: int | None = None
+) -> SweepResult:
+    """One pass over a batch of due jobs: poll with bounded concurrency, start due
+    downloads (in the worker queue, or right here with download_now). Jobs not asked
+    before `deadline` (time.monotonic()) are handed back, due at once, for the next
+    sweep; jobs over their endpoint's rate limit, for the next minute."""
+    due = claim_due_jobs(limit=limit)
+    result = SweepResult(claimed=len(due))
+    if deadline is not None and time.monotonic() > deadline:
+        _hand_back([job.pk for job in due], timezone.now())
+        result.handed_back = len(due)
+        return result
 
-    def refresh(job_id, in_thread: bool):
-        if deadline is not None and time.monotonic() > deadline:
-            left_over.append(job_id)
-            return
-        if in_thread:
-            _refresh_in_thread(job_id, download_now)
+    asking: list[VideoJob] = []
+    for job in due:
+        if job.status == JobStatus.DOWNLOADING:
+            result.downloads += 1
+            _quietly(lambda job=job: _download(job.pk, now=download_now), job.pk)
+        elif _needs_no_request(job):
+            _quietly(lambda job=job: _settle_without_asking(job), job.pk)
         else:
-            _refresh_quietly(job_id, download_now)
+            asking.append(job)
 
-    job_ids = [job_id for job_id, _ in due]
-    if connection.vendor == "sqlite" or len(job_ids) <= 1:
-        for job_id in job_ids:
-            refresh(job_id, in_thread=False)
-    else:
-        with ThreadPoolExecutor(max_workers=PROVIDER_CONCURRENCY) as pool:
-            list(pool.map(lambda job_id: refresh(job_id, in_thread=True), job_ids))
+    asking = _within_rate_limits(asking, result)
+    left_over = _ask_and_record(asking, result, download_now=download_now, deadline=deadline)
     if left_over:
-        VideoJob.objects.filter(pk__in=left_over).update(next_poll_at=timezone.now())
+        _hand_back(left_over, timezone.now())
+        result.handed_back += len(left_over)
     return result
 
 
-def _refresh_quietly(job_id, download_now: bool) -> None:
+def _within_rate_limits(jobs: list[VideoJob], result: SweepResult) -> list[VideoJob]:
+    by_endpoint: dict[int, list[VideoJob]] = {}
+    for job in jobs:
+        by_endpoint.setdefault(job.endpoint_id, []).append(job)
+    allowed = []
+    for group in by_endpoint.values():
+        granted = take_requests(group[0].endpoint, len(group))
+        allowed += group[:granted]
+        if refused := group[granted:]:
+            _hand_back([job.pk for job in refused], next_window())
+            result.handed_back += len(refused)
+    return allowed
+
+
+def _hand_back(job_ids: list, when) -> None:
+    VideoJob.objects.filter(pk__in=job_ids, status__in=_ACTIVE).update(next_poll_at=when)
+
+
+def _ask(job: VideoJob, deadline: float | None):
+    """In a pool thread: the provider's answer (or error) about one job. No database."""
+    if deadline is not None and time.monotonic() > deadline:
+        return _SKIPPED
     try:
-        refresh_job(job_id=job_id, download_now=download_now)
+        return get_provider(job.endpoint).retrieve(job.provider_video_id)
+    except ProviderError as error:
+        return error
+
+
+def _ask_and_record(
+    jobs: list[VideoJob], result: SweepResult, *, download_now: bool, deadline: float | None
+) -> list:
+    """Ask about every job concurrently; record each answer here, as it arrives."""
+    if not jobs:
+        return []
+    left_over = []
+    running: list[tuple[VideoJob, ProviderVideo]] = []
+    memo: dict = {}  # learnt render times, one cache lookup per kind of job
+
+    def record_running():
+        with transaction.atomic():
+            for job, video in running:
+                lifecycle.record_progress(job=job, video=video, memo=memo)
+        running.clear()
+
+    workers = min(settings.POLL_CONCURRENCY, len(jobs))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
+        futures = {pool.submit(_ask, job, deadline): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            answer = future.result()
+            if answer is _SKIPPED:
+                left_over.append(job.pk)
+                continue
+            result.polled += 1
+            if isinstance(answer, ProviderVideo) and not answer.is_finished:
+                running.append((job, answer))
+                if len(running) >= COMMIT_EVERY:
+                    _quietly(record_running, "a group of running jobs")
+            elif isinstance(answer, ProviderError):
+                _quietly(lambda job=job, answer=answer: _provider_failed(job, answer), job.pk)
+            else:
+                if answer.status == "completed":
+                    result.downloads += 1
+                _quietly(
+                    lambda job=job, answer=answer: _apply_answer(
+                        job, answer, download_now=download_now
+                    ),
+                    job.pk,
+                )
+    if running:
+        _quietly(record_running, "a group of running jobs")
+    return left_over
+
+
+def _quietly(work, what) -> None:
+    try:
+        work()
     except Exception:
-        logger.exception("refreshing video job %s crashed", job_id)
+        logger.exception("refreshing video job %s crashed", what)
 
 
-def _refresh_in_thread(job_id, download_now: bool) -> None:
-    close_old_connections()
-    try:
-        _refresh_quietly(job_id, download_now)
-    finally:
-        connection.close()
+def seconds_until_due() -> float | None:
+    """Seconds until the next job is due (<= 0: one is due now); None when none is active."""
+    first = VideoJob.objects.filter(status__in=_ACTIVE).aggregate(first=Min("next_poll_at"))
+    if first["first"] is None:
+        return None
+    return (first["first"] - timezone.now()).total_seconds()
 
 
-def run_sweeper(*, seconds: float = 55.0) -> int:
-    """Sweep every POLL_INTERVAL_SECONDS for about a minute (django-q2 schedules run at
-    most once a minute). Returns the number of sweeps."""
-    deadline = time.monotonic() + seconds
+def run_sweeper(*, seconds: float | None = 55.0, stop=None, download_now: bool = False) -> int:
+    """Sweep until `seconds` have passed (None: until `stop()` is true, or forever):
+    again at once while due jobs remain, else as soon as the next one is due (looking at
+    least every IDLE_CHECK_SECONDS for new ones). Returns the number of sweeps.
+
+    The once-a-minute django-q2 schedule runs it for 55 s; `manage.py poll_videos
+    --forever` runs it in a process of its own."""
+    deadline = None if seconds is None else time.monotonic() + seconds
     sweeps = 0
     while True:
-        sweep(deadline=deadline)
+        try:
+            result = sweep(deadline=deadline, download_now=download_now)
+            due_in = seconds_until_due()
+        except Exception:
+            # The database went away, say: a long-running poller must outlive it.
+            logger.exception("a sweep failed; trying again in %s s", IDLE_CHECK_SECONDS)
+            if not connection.in_atomic_block:
+                connection.close()  # the next query connects again
+            result, due_in = SweepResult(), None
         sweeps += 1
-        wait = settings.POLL_INTERVAL_SECONDS
-        if time.monotonic() + wait >= deadline:
+        if stop is not None and stop():
             return sweeps
-        time.sleep(wait)
+        if due_in is None:
+            wait = IDLE_CHECK_SECONDS
+        elif due_in <= 0 and result.claimed:
+            wait = 0.0  # due jobs remain: at once
+        else:
+            # (due but not claimable: locked by a transaction or another sweeper)
+            wait = min(max(due_in, MIN_WAIT_SECONDS), IDLE_CHECK_SECONDS)
+        if deadline is not None and time.monotonic() + wait >= deadline:
+            return sweeps
+        if wait > 0:
+            time.sleep(wait)

@@ -1,0 +1,102 @@
+"""A private PostgreSQL database and an emulator in its own process, for the benchmarks
+that need the production shape (B2, B3, B5)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def server_url(original: str | None) -> str:
+    """The PostgreSQL server to use: BENCH_DATABASE_URL, else DATABASE_URL when it is
+    PostgreSQL, else the local server (as the tests choose it)."""
+    for url in (os.environ.get("BENCH_DATABASE_URL"), original):
+        if url and url.startswith(("postgres://", "postgresql://")):
+            return url
+    return LOCAL_URL
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@contextmanager
+def private_database(url: str):
+    """A fresh database on that server, named for this process, dropped afterwards.
+    Sets DATABASE_URL (call before django.setup())."""
+    import psycopg
+
+    name = f"storycraft_bench_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = with_database(url, name)
+    try:
+        yield os.environ["DATABASE_URL"]
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+
+
+def analyze() -> None:
+    """This machine's PostgreSQL runs with autovacuum off: fresh statistics first."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def emulator_process(workdir: Path, **env):
+    """`python -m sora_emulator` in a process of its own (its GIL is not ours); yields
+    its /v1 base URL. `env`: EMULATOR_* settings."""
+    port = free_port()
+    environment = {**os.environ, **{key: str(value) for key, value in env.items()}}
+    process = subprocess.Popen(  # noqa: S603 - this interpreter, our own module
+        [sys.executable, "-m", "sora_emulator", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / f"emulator-{port}.log").open("w"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the emulator did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

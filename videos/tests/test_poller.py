@@ -1,0 +1,287 @@
+"""The sweeper at scale: one request per due job from a pool of threads, the database
+from one connection, a shared per-endpoint rate limit, and polls timed to when a job
+should be done."""
+
+import dataclasses
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.backends.postgresql.base import DatabaseWrapper
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
+from sora_emulator import serve_in_thread
+from videos.models import JobStatus, VideoJob
+from videos.provider.base import ProviderVideo
+from videos.services import lifecycle, polling
+from videos.tests.helpers import api_for, order, person, wait_until
+
+
+def seconds_until(moment) -> float:
+    return (moment - timezone.now()).total_seconds()
+
+
+def running_jobs(count: int, *, credits: int = 5000) -> list[str]:
+    alice = person("alice", credits=credits)
+    api = api_for(alice)
+    ids = [order(api, prompt=f"[emulator:slow] tide {n}").json()["id"] for n in range(count)]
+    VideoJob.objects.filter(pk__in=ids).update(next_poll_at=timezone.now())
+    return ids
+
+
+@pytest.fixture(autouse=True)
+def _no_other_jobs_due(request):
+    """Jobs an earlier test committed (transactional tests) wait while these run; the
+    test's transaction puts them back."""
+    if not request.node.get_closest_marker("django_db"):
+        return
+    VideoJob.objects.filter(status__in=["queued", "in_progress", "downloading"]).update(
+        next_poll_at=timezone.now() + timedelta(days=1)
+    )
+
+
+@pytest.fixture(scope="module")
+def long_emulator(tmp_path_factory):
+    """An emulator whose jobs run for minutes: they are still running however slowly a
+    loaded machine orders them (the session emulator's slow jobs take 5 s)."""
+    server, base_url = serve_in_thread(
+        job_seconds=120, cache_dir=tmp_path_factory.mktemp("long-emulator-cache")
+    )
+    yield base_url
+    server.stop()
+
+
+@pytest.fixture
+def long_provider(long_emulator, settings):
+    from videos.provider import get_provider, reset_provider
+
+    settings.OPENAI_BASE_URL = long_emulator
+    settings.OPENAI_API_KEY = "sk-test"
+    settings.OPENAI_AUTH_STYLE = "bearer"
+    reset_provider()
+    yield get_provider()
+    reset_provider()
+
+
+@pytest.fixture
+def requests_sent(long_provider, monkeypatch):
+    """Every status request the shared provider client sends, by provider id."""
+    sent = []
+    sora_provider = long_provider
+    retrieve = sora_provider.retrieve
+
+    def counted(provider_id):
+        sent.append(provider_id)
+        return retrieve(provider_id)
+
+    monkeypatch.setattr(sora_provider, "retrieve", counted)
+    return sent
+
+
+@pytest.mark.django_db
+def test_a_sweep_asks_the_provider_exactly_once_per_due_job(requests_sent, settings):
+    settings.POLL_CONCURRENCY = 8
+    ids = running_jobs(24)
+    before = {job.pk: job.poll_count for job in VideoJob.objects.filter(pk__in=ids)}
+
+    result = polling.sweep()
+
+    assert result.polled == 24 and result.claimed == 24
+    provider_ids = set(
+        VideoJob.objects.filter(pk__in=ids).values_list("provider_video_id", flat=True)
+    )
+    assert sorted(requests_sent) == sorted(provider_ids)
+    for job in VideoJob.objects.filter(pk__in=ids):
+        assert job.poll_count == before[job.pk] + 1
+        assert job.next_poll_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_sweep_opens_no_database_connection_and_needs_one_query_per_job(
+    long_provider, settings, monkeypatch
+):
+    settings.POLL_CONCURRENCY = 8
+    running_jobs(30)
+    opened = []
+    real_open = DatabaseWrapper.get_new_connection
+
+    def counting_open(self, params):
+        opened.append(self.alias)
+        return real_open(self, params)
+
+    connection.ensure_connection()
+    monkeypatch.setattr(DatabaseWrapper, "get_new_connection", counting_open)
+    with CaptureQueriesContext(connection) as queries:
+        result = polling.sweep()
+
+    assert result.polled == 30
+    assert opened == []
+    job_queries = [q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(job_queries) <= 30 + 8, "\n".join(q["sql"][:120] for q in job_queries)
+
+
+@pytest.mark.django_db
+def test_the_sweeper_sweeps_again_at_once_while_due_jobs_remain(requests_sent, settings):
+    settings.POLL_SWEEP_BATCH = 5
+    settings.POLL_INTERVAL_SECONDS = 30
+    ids = running_jobs(12)
+    VideoJob.objects.filter(pk__in=ids).update(next_poll_at=timezone.now())
+    started = time.monotonic()
+
+    sweeps = polling.run_sweeper(
+        seconds=20, stop=lambda: len(set(requests_sent)) >= 12, download_now=True
+    )
+
+    assert sweeps == 3
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.django_db
+def test_the_rate_limit_is_shared_and_hands_the_rest_to_the_next_minute(requests_sent, settings):
+    ProviderEndpoint.objects.filter(name=DEFAULT_ENDPOINT).update(requests_per_minute=5)
+    running_jobs(8)
+
+    first = polling.sweep()
+    second = polling.sweep()  # another sweeper, the same minute
+
+    assert (first.polled, first.handed_back) == (5, 3)
+    assert len(requests_sent) == 5
+    assert second.claimed == 0  # the other three wait for the next minute
+    waiting = VideoJob.objects.filter(poll_count=1, status__in=["queued", "in_progress"])
+    for job in waiting:
+        assert 0 < seconds_until(job.next_poll_at) <= 60
+
+
+def test_a_job_expected_to_end_soon_is_asked_just_after(settings):
+    settings.POLL_INTERVAL_SECONDS = 10
+    soon = lifecycle.next_poll_time(age=timedelta(seconds=3), remaining_seconds=2)
+    assert seconds_until(soon) == pytest.approx(2 + lifecycle.DONE_MARGIN_SECONDS, abs=0.2)
+    later = lifecycle.next_poll_time(age=timedelta(0), remaining_seconds=40)
+    assert seconds_until(later) == pytest.approx(10, abs=0.5)
+
+
+def test_the_providers_hint_sets_the_pace_and_webhooks_slow_it(settings):
+    settings.POLL_INTERVAL_SECONDS = 10
+    hinted = lifecycle.next_poll_time(age=timedelta(0), hint_seconds=2)
+    assert seconds_until(hinted) == pytest.approx(2, abs=0.2)
+    with_webhooks = lifecycle.next_poll_time(
+        age=timedelta(0), hint_seconds=2, webhooks=True, remaining_seconds=1
+    )
+    assert seconds_until(with_webhooks) == pytest.approx(10, abs=0.5)
+
+
+@pytest.mark.django_db
+def test_reported_progress_predicts_the_end():
+    job = VideoJob(created_at=timezone.now() - timedelta(seconds=6))
+    video = ProviderVideo(
+        id="video_x",
+        status="in_progress",
+        progress=75,
+        model="sora-2",
+        seconds=4,
+        size="1280x720",
+        created_at=None,
+        completed_at=None,
+        expires_at=None,
+        error_code=None,
+        error_message=None,
+        poll_after_seconds=None,
+        request_id=None,
+    )
+    assert lifecycle.expected_remaining(job, video) == pytest.approx(2, abs=0.1)
+
+
+@pytest.mark.django_db
+def test_users_see_progress_rise_and_a_learnt_job_completes_within_a_third_of_its_time(
+    sora_provider, settings, monkeypatch
+):
+    """No webhooks, no hint from the provider, a 10 s poll interval: only the render time
+    learnt from the previous job of the same kind gets the next one noticed in time."""
+    settings.POLL_INTERVAL_SECONDS = 10
+    retrieve = sora_provider.retrieve
+    monkeypatch.setattr(
+        sora_provider,
+        "retrieve",
+        lambda provider_id: dataclasses.replace(retrieve(provider_id), poll_after_seconds=None),
+    )
+    alice = person("alice", credits=2000)
+    api = api_for(alice)
+    first = order(api, prompt="[emulator:slow] a first heron").json()["id"]
+    wait_until(lambda: retrieve(VideoJob.objects.get(pk=first).provider_video_id).is_finished)
+    VideoJob.objects.filter(pk=first).update(next_poll_at=timezone.now())
+    polling.sweep(download_now=True)
+    assert VideoJob.objects.get(pk=first).status == JobStatus.COMPLETED
+
+    second = order(api, prompt="[emulator:slow] a second heron").json()["id"]
+    seen = []
+
+    def done():
+        job = VideoJob.objects.get(pk=second)
+        seen.append((job.status, job.progress))
+        return job.status in (JobStatus.COMPLETED, JobStatus.FAILED)
+
+    polling.run_sweeper(seconds=30, stop=done, download_now=True)
+    job = VideoJob.objects.get(pk=second)
+    took = (job.completed_at - job.created_at).total_seconds()
+
+    assert seen[-1][0] == JobStatus.COMPLETED
+    assert took <= 1.3 * 5, (took, seen)  # [emulator:slow]: 5 times the 1 s of the emulator
+
+
+@pytest.mark.django_db
+def test_users_see_in_progress_and_a_rising_progress_while_the_provider_reports_it(
+    sora_provider,
+):
+    alice = person("alice", credits=2000)
+    api = api_for(alice)
+    job_id = order(api, prompt="[emulator:slow] a kingfisher").json()["id"]
+    seen = []
+
+    def done():
+        body = api.get(f"/videos/{job_id}").json()
+        seen.append((body["status"], body["progress"]))
+        return body["status"] in ("completed", "failed")
+
+    polling.run_sweeper(seconds=30, stop=done, download_now=True)
+
+    assert seen[-1] == ("completed", 100)
+    progress = [p for status, p in seen if status == "in_progress"]
+    assert len(set(progress)) >= 2, str(seen)
+    assert progress == sorted(progress) and all(0 < p < 100 for p in progress)
+
+
+@pytest.mark.django_db
+def test_the_workers_sweeper_task_stands_aside_for_a_poller_process(requests_sent, settings):
+    from videos.tasks import sweep_videos
+
+    settings.SWEEP_IN_WORKER = False
+    running_jobs(2)
+    assert sweep_videos() == 0
+    assert requests_sent == []
+
+
+@pytest.mark.django_db
+def test_a_forever_poller_stops_when_asked_between_sweeps(requests_sent):
+    running_jobs(3)
+    assert polling.run_sweeper(seconds=None, stop=lambda: True) == 1
+    assert len(requests_sent) == 3
+
+
+@pytest.mark.django_db
+def test_a_failed_sweep_does_not_stop_the_poller(requests_sent, monkeypatch):
+    running_jobs(2)
+    claim = polling.claim_due_jobs
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise polling.transaction.TransactionManagementError("the database went away")
+        return claim(**kwargs)
+
+    monkeypatch.setattr(polling, "claim_due_jobs", flaky)
+    polling.run_sweeper(seconds=10, stop=lambda: len(requests_sent) >= 2)
+    assert len(calls) >= 2 and len(requests_sent) == 2
