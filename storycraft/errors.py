@@ -24,7 +24,10 @@ def exception_handler(exc, context):
             status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, DomainError):
-        return error_response(exc.detail, code=exc.code, status_code=exc.status_code)
+        response = error_response(exc.detail, code=exc.code, status_code=exc.status_code)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -48,6 +51,7 @@ class DomainError(Exception):
 
     code = "error"
     status_code = status.HTTP_400_BAD_REQUEST
+    retry_after: int | None = None  # seconds, sent as Retry-After
 
     def __init__(self, detail: str):
         super().__init__(detail)

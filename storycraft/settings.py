@@ -252,6 +252,9 @@ CREDITS_PER_SECOND_PRO_HD = env_int("CREDITS_PER_SECOND_PRO_HD", 100, minimum=1)
 WELCOME_CREDITS = env_int("WELCOME_CREDITS", 200, minimum=0)
 POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 10, minimum=1)
 JOB_TIMEOUT_MINUTES = env_int("JOB_TIMEOUT_MINUTES", 60, minimum=1)
+# A retry that arrives while the first request with its Idempotency-Key still runs waits
+# this long for the first answer, then gets a 409 `idempotency_key_in_use`.
+IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10, minimum=0)
 
 # Provider: OpenAI's Videos API or anything speaking it; the built-in emulator by default.
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")

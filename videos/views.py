@@ -16,6 +16,7 @@ from videos.serializers import (
     VideoOrderSerializer,
 )
 from videos.services import files
+from videos.services.idempotency import Answer, answer_once, request_fingerprint
 from videos.services.ordering import order_batch, order_video
 from videos.services.polling import refresh_job
 
@@ -34,6 +35,21 @@ def _idempotency_key(request) -> str | None:
             {"Idempotency-Key": ["At most 255 printable ASCII characters."]}
         )
     return key or None
+
+
+def _answered_once(request, *, operation: str, run) -> Response:
+    """Run an order once per Idempotency-Key; a retry gets the first answer again."""
+    key = _idempotency_key(request)
+    answer = answer_once(
+        user=request.user,
+        key=key,
+        fingerprint=request_fingerprint(operation=operation, body=request.data),
+        run=lambda: run(key),
+    )
+    response = Response(answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 class JobFilterSerializer(serializers.Serializer):
@@ -64,13 +80,14 @@ class VideoListView(APIView):
         responses={201: VideoJobSerializer},
     )
     def post(self, request):
-        order = VideoOrderSerializer(data=request.data)
-        order.is_valid(raise_exception=True)
-        job = order_video(
-            user=request.user, spec=order.to_spec(), idempotency_key=_idempotency_key(request)
-        )
-        body = VideoJobSerializer(job, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        def run(key: str | None) -> Answer:
+            order = VideoOrderSerializer(data=request.data)
+            order.is_valid(raise_exception=True)
+            job = order_video(user=request.user, spec=order.to_spec(), idempotency_key=key)
+            body = VideoJobSerializer(job, context={"request": request}).data
+            return Answer(status.HTTP_201_CREATED, body)
+
+        return _answered_once(request, operation="order_video", run=run)
 
 
 class BatchView(APIView):
@@ -80,13 +97,16 @@ class BatchView(APIView):
         responses={201: BatchSerializer},
     )
     def post(self, request):
-        order = BatchOrderSerializer(data=request.data)
-        order.is_valid(raise_exception=True)
-        batch, jobs = order_batch(
-            user=request.user, specs=order.to_specs(), idempotency_key=_idempotency_key(request)
-        )
-        body = BatchSerializer({"id": batch.id, "jobs": jobs}, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        def run(key: str | None) -> Answer:
+            order = BatchOrderSerializer(data=request.data)
+            order.is_valid(raise_exception=True)
+            batch, jobs = order_batch(
+                user=request.user, specs=order.to_specs(), idempotency_key=key
+            )
+            body = BatchSerializer({"id": batch.id, "jobs": jobs}, context={"request": request})
+            return Answer(status.HTTP_201_CREATED, body.data)
+
+        return _answered_once(request, operation="order_batch", run=run)
 
 
 class VideoDetailView(APIView):

@@ -26,3 +26,9 @@ class ProviderUnavailableError(DomainError):
 class NotReady(DomainError):
     code = "not_ready"
     status_code = status.HTTP_409_CONFLICT
+
+
+class IdempotencyKeyInUse(DomainError):
+    code = "idempotency_key_in_use"
+    status_code = status.HTTP_409_CONFLICT
+    retry_after = 2
