@@ -1,11 +1,22 @@
 """One error shape for the API: DRF's bodies plus a stable machine-readable `code`."""
 
+import logging
+import sys
+
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+# A lost or refused database connection (a restart, a failover, an admin's
+# pg_terminate_backend): what was being written rolled back, so a retry is safe.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER = 5
 
 
 class ApiError(exceptions.APIException):
@@ -70,6 +81,46 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this while handling the exception, which may have come from a
+    # middleware, outside every view.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return database_unavailable(request)
     if _wants_html(request):
         return defaults.server_error(request)
     return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
+
+
+def database_unavailable(request) -> HttpResponse:
+    """503 with Retry-After, JSON on API paths: the request wrote nothing, retry it."""
+    if _wants_html(request):
+        response = HttpResponse(
+            "<h1>Service unavailable</h1><p>Please try again in a few seconds.</p>", status=503
+        )
+    else:
+        response = JsonResponse(
+            {
+                "detail": "The service is briefly unavailable; nothing was changed. Retry shortly.",
+                "code": "service_unavailable",
+            },
+            status=503,
+        )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a lost database connection in any view (DRF's or not) into a 503."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        logger.warning(
+            "database unavailable during %s %s: %r", request.method, request.path, exception
+        )
+        return database_unavailable(request)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from videos.models import IdempotencyRecord
@@ -107,6 +107,14 @@ def _take_over(record: IdempotencyRecord, now) -> bool:
 
 
 def _release(record: IdempotencyRecord) -> None:
-    # If the database is gone, the claim lapses instead and a retry takes the key over.
-    with contextlib.suppress(DatabaseError):
-        IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+    unanswered = IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True)
+    try:
+        unanswered.delete()
+    except DatabaseError:
+        if connection.in_atomic_block:
+            return
+        # The connection was lost (what failed was rolled back): one try on a new one. If
+        # the database is gone, the claim lapses instead and a retry takes the key over.
+        connection.close()
+        with contextlib.suppress(DatabaseError):
+            unanswered.delete()
