@@ -3,6 +3,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from storycraft.conditional import etag_matches
@@ -18,7 +19,7 @@ from videos.serializers import (
 from videos.services import files
 from videos.services.idempotency import Answer, answer_once, request_fingerprint
 from videos.services.ordering import order_batch, order_video
-from videos.services.polling import refresh_job
+from videos.services.pulls import pull_job
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -57,7 +58,16 @@ class JobFilterSerializer(serializers.Serializer):
     batch = serializers.UUIDField(required=False)
 
 
-class VideoListView(APIView):
+class _OrderThrottled(APIView):
+    """Orders count against the user's ORDER_THROTTLE_RATE (429 with Retry-After)."""
+
+    throttle_scope = "order"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+
+class VideoListView(_OrderThrottled):
     pagination_class = NewestFirstCursorPagination  # also tells the schema the list is paged
 
     @extend_schema(parameters=[JobFilterSerializer], responses={200: VideoJobSerializer(many=True)})
@@ -90,7 +100,7 @@ class VideoListView(APIView):
         return _answered_once(request, operation="order_video", run=run)
 
 
-class BatchView(APIView):
+class BatchView(_OrderThrottled):
     @extend_schema(
         request=BatchOrderSerializer,
         parameters=[IDEMPOTENCY_HEADER],
@@ -128,7 +138,7 @@ class VideoPullView(APIView):
     @extend_schema(request=None, responses={200: VideoJobSerializer})
     def post(self, request, job_id):
         job = selectors.job_of(request.user, job_id)
-        job = refresh_job(job_id=job.id, download_now=True)
+        job = pull_job(job_id=job.id)
         return Response(VideoJobSerializer(job, context={"request": request}).data)
 
 
