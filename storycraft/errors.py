@@ -4,19 +4,22 @@ import logging
 import sys
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
+from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from storycraft.connections import LOST_CONNECTION
+
 logger = logging.getLogger(__name__)
 
 # A lost or refused database connection (a restart, a failover, an admin's
 # pg_terminate_backend): what was being written rolled back, so a retry is safe.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_UNAVAILABLE = LOST_CONNECTION
 DATABASE_RETRY_AFTER = 5
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class ApiError(exceptions.APIException):
@@ -108,8 +111,16 @@ def database_unavailable(request) -> HttpResponse:
     return response
 
 
+def retry_on_lost_connection(view):
+    """Marks a view safe to run again when the database connection is lost under it."""
+    view.retry_on_lost_connection = True
+    return view
+
+
 class DatabaseUnavailableMiddleware:
-    """Turns a lost database connection in any view (DRF's or not) into a 503."""
+    """A lost database connection under a view (DRF's or not): a read, or a view marked
+    safe to repeat, runs once more on a new connection; otherwise, or if that fails too,
+    the answer is a 503 with Retry-After."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -117,10 +128,36 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request):
         return self.get_response(request)
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request._storycraft_view = (view_func, view_args, view_kwargs)
+
     def process_exception(self, request, exception):
         if not isinstance(exception, DATABASE_UNAVAILABLE):
             return None
+        view = getattr(request, "_storycraft_view", None)
+        if view and self._may_repeat(request, view[0]) and not connection.in_atomic_block:
+            request._storycraft_view = None  # once
+            logger.warning(
+                "database connection lost during %s %s; running it again",
+                request.method,
+                request.path,
+            )
+            connection.close()
+            view_func, view_args, view_kwargs = view
+            try:
+                return view_func(request, *view_args, **view_kwargs)
+            except DATABASE_UNAVAILABLE as again:
+                exception = again
         logger.warning(
             "database unavailable during %s %s: %r", request.method, request.path, exception
         )
         return database_unavailable(request)
+
+    @staticmethod
+    def _may_repeat(request, view_func) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        view_class = getattr(view_func, "view_class", None)
+        return getattr(view_func, "retry_on_lost_connection", False) or getattr(
+            view_class, "retry_on_lost_connection", False
+        )

@@ -29,6 +29,21 @@ def drop_this_connection():
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
+def api_for_token(user) -> str:
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    return str(RefreshToken.for_user(user).access_token)
+
+
+def refuse_new_connections(monkeypatch):
+    """The database is down: connecting again fails too."""
+
+    def refuse(*args):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "get_new_connection", refuse)
+
+
 def assert_retry_later(response):
     assert response.status_code == 503
     assert int(response["Retry-After"]) >= 1
@@ -49,21 +64,49 @@ def test_an_order_on_a_dropped_connection_is_a_503_that_wrote_nothing(sora_provi
     assert order(client, idempotency_key="during-the-drop").status_code == 201
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("get", "/wallet"),
-        ("get", "/videos"),
-        ("get", "/auth/me"),
-        ("post", "/videos/batch"),
-        ("get", "/models"),
-    ],
-)
-def test_every_api_path_answers_503_on_a_dropped_connection(method, path):
+def test_a_connection_lost_while_the_provider_works_loses_no_video(sora_provider, monkeypatch):
+    alice = person("alice", credits=200)
+    original = type(sora_provider).create
+
+    def create(this, *args, **kwargs):
+        video = original(this, *args, **kwargs)
+        drop_this_connection()  # while the request waits on the provider
+        return video
+
+    monkeypatch.setattr(type(sora_provider), "create", create)
+    response = order(api_for(alice), idempotency_key="provider-window")
+    assert response.status_code == 201, response.json()
+    job = VideoJob.objects.get(pk=response.json()["id"])
+    assert job.provider_video_id and job.status in ("queued", "in_progress")
+    assert IdempotencyRecord.objects.get().status_code == 201
+
+
+@pytest.mark.parametrize("path", ["/wallet", "/videos", "/auth/me", "/models", "/admin/"])
+def test_a_read_runs_again_on_a_new_connection(client, path):
+    from tests.admin_support import staff
+
+    client.force_login(staff("sam"))  # the admin's session
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {api_for_token(person('alice'))}"
+    drop_this_connection()
+    assert client.get(path).status_code == 200
+
+
+def test_a_pull_runs_again_on_a_new_connection(sora_provider):
     alice = person("alice", credits=200)
     client = api_for(alice)
+    job = order(client).json()
     drop_this_connection()
+    response = client.post(f"/videos/{job['id']}/pull")
+    assert response.status_code == 200 and response.json()["id"] == job["id"]
+
+
+@pytest.mark.parametrize(("method", "path"), [("get", "/wallet"), ("post", "/videos/batch")])
+def test_every_api_path_answers_503_while_the_database_is_down(monkeypatch, method, path):
+    client = api_for(person("alice", credits=200))
+    drop_this_connection()
+    refuse_new_connections(monkeypatch)
     response = getattr(client, method)(path, {}, format="json")
+    monkeypatch.undo()
     assert_retry_later(response)
     assert response.json()["code"] == "service_unavailable"
     assert client.get("/wallet").status_code == 200
@@ -77,12 +120,14 @@ def test_a_login_on_a_dropped_connection_is_a_503(client):
     assert client.post("/auth/login", body, content_type="application/json").status_code == 200
 
 
-def test_the_admin_answers_503_not_500(client):
+def test_the_admin_answers_503_not_500(client, monkeypatch):
     from tests.admin_support import staff
 
     client.force_login(staff("sam"))
     drop_this_connection()
+    refuse_new_connections(monkeypatch)
     response = client.get("/admin/")
+    monkeypatch.undo()
     assert_retry_later(response)
     assert response["Content-Type"].startswith("text/html")
     assert client.get("/admin/").status_code == 200

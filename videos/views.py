@@ -135,6 +135,8 @@ class VideoDetailView(APIView):
 
 
 class VideoPullView(APIView):
+    retry_on_lost_connection = True  # a pull is idempotent: run again on a new connection
+
     @extend_schema(request=None, responses={200: VideoJobSerializer})
     def post(self, request, job_id):
         job = selectors.job_of(request.user, job_id)

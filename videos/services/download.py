@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from storycraft.connections import once_more_on_lost_connection
 from videos.models import JobStatus, VideoJob
 from videos.provider import get_provider
 from videos.provider.base import ProviderNotFound
@@ -52,7 +53,7 @@ def download_job(*, job_id) -> VideoJob:
         )
     name = storage_name(job)
     try:
-        _store(job, name, heartbeat=lambda: _renew_lease(job))
+        _store(job, name, heartbeat=lambda: once_more_on_lost_connection(lambda: _renew_lease(job)))
     except LeaseLost:
         logger.warning("download of video job %s lost its lease to another download", job_id)
         return VideoJob.objects.get(pk=job_id)
@@ -63,7 +64,10 @@ def download_job(*, job_id) -> VideoJob:
     except Exception as error:  # provider, OS and storage (boto) errors: all retried later
         logger.warning("download of video job %s failed: %r", job_id, error)
         return _after_failed_attempt(job, error)
-    if lifecycle.complete_job(job_id=job_id, stored_name=name) is None:
+    completed = once_more_on_lost_connection(
+        lambda: lifecycle.complete_job(job_id=job_id, stored_name=name)
+    )
+    if completed is None:
         job = VideoJob.objects.get(pk=job_id)
         if job.file.name != name:
             # The job was failed (and refunded) while we downloaded: keep nothing unpaid.

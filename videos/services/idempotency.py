@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from storycraft.connections import once_more_on_lost_connection
 from videos.models import IdempotencyRecord
 from videos.services.errors import (
     IdempotencyKeyInUse,
@@ -61,8 +62,10 @@ def answer_once(*, user, key: str | None, fingerprint: str, run: Callable[[], An
     except BaseException:
         _release(claimed)
         raise
-    IdempotencyRecord.objects.filter(pk=claimed.pk).update(
-        status_code=answer.status, body=answer.body
+    once_more_on_lost_connection(
+        lambda: IdempotencyRecord.objects.filter(pk=claimed.pk).update(
+            status_code=answer.status, body=answer.body
+        )
     )
     return answer
 
