@@ -3,6 +3,7 @@
 import logging
 import sys
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -130,6 +131,11 @@ class DatabaseUnavailableMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         request._storycraft_view = (view_func, view_args, view_kwargs)
+        if request.method not in SAFE_METHODS and self._may_repeat(request, view_func):
+            # Keep the body, so that a second run can read it again.
+            length = request.META.get("CONTENT_LENGTH") or "0"
+            if length.isdigit() and int(length) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                request.body  # noqa: B018
 
     def process_exception(self, request, exception):
         if not isinstance(exception, DATABASE_UNAVAILABLE):
@@ -158,6 +164,7 @@ class DatabaseUnavailableMiddleware:
         if request.method in SAFE_METHODS:
             return True
         view_class = getattr(view_func, "view_class", None)
-        return getattr(view_func, "retry_on_lost_connection", False) or getattr(
+        may = getattr(view_func, "retry_on_lost_connection", False) or getattr(
             view_class, "retry_on_lost_connection", False
         )
+        return may(request) if callable(may) else may

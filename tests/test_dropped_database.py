@@ -56,12 +56,23 @@ def test_an_order_on_a_dropped_connection_is_a_503_that_wrote_nothing(sora_provi
     client = api_for(alice)
     entries = LedgerEntry.objects.count()
     drop_this_connection()
-    response = order(client, idempotency_key="during-the-drop")
+    response = order(client)
     assert_retry_later(response)
     assert response.json()["code"] == "service_unavailable"
     assert not VideoJob.objects.exists() and not IdempotencyRecord.objects.exists()
     assert LedgerEntry.objects.count() == entries and available(alice) == 200
-    assert order(client, idempotency_key="during-the-drop").status_code == 201
+    assert order(client).status_code == 201
+
+
+def test_an_order_with_a_key_runs_again_on_a_new_connection(sora_provider):
+    alice = person("alice", credits=200)
+    client = api_for(alice)
+    drop_this_connection()
+    response = order(client, idempotency_key="during-the-drop")
+    assert response.status_code == 201, response.json()
+    again = order(client, idempotency_key="during-the-drop")
+    assert again.json() == response.json()
+    assert VideoJob.objects.count() == 1 and available(alice) == 120
 
 
 def test_a_connection_lost_while_the_provider_works_loses_no_video(sora_provider, monkeypatch):

@@ -58,10 +58,17 @@ class JobFilterSerializer(serializers.Serializer):
     batch = serializers.UUIDField(required=False)
 
 
+def _has_idempotency_key(request) -> bool:
+    return bool(request.headers.get("Idempotency-Key", "").strip())
+
+
 class _OrderThrottled(APIView):
     """Orders count against the user's ORDER_THROTTLE_RATE (429 with Retry-After)."""
 
     throttle_scope = "order"
+    # With a key, an order is safe to run again when the database connection is lost
+    # under it: the key finds whatever the first run created.
+    retry_on_lost_connection = staticmethod(_has_idempotency_key)
 
     def get_throttles(self):
         return [ScopedRateThrottle()] if self.request.method == "POST" else []

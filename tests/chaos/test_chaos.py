@@ -112,6 +112,9 @@ class Emulator(Process):
             webhook_url,
             "--webhook-secret",
             secret,
+            # Large files (about 8 MB for 4 s), so that a download takes a moment to kill.
+            "--bitrate-kbps",
+            "16000",
         ]
         super().__init__(command, env, tmp_path / "emulator.log")
 
@@ -254,7 +257,9 @@ def _run(web, emulator, clusters, tally, own_pid, secret) -> list[tuple]:
         email = f"chaos{n}-{secrets.token_hex(3)}@example.com"
         answer = http.post("/auth/register", json={"email": email, "password": "Chaos horse 42!"})
         assert answer.status_code == 201, answer.text
-        people.append({"email": email, "token": answer.json()["access"], "jobs": []})
+        people.append(
+            {"email": email, "token": answer.json()["access"], "jobs": [], "unpulled": []}
+        )
     users = {person["email"]: person for person in people}
     from accounts.models import User
 
@@ -288,7 +293,7 @@ def _run(web, emulator, clusters, tally, own_pid, secret) -> list[tuple]:
                 time.sleep(float(answer.headers.get("Retry-After", "1")))
         raise AssertionError("the key stayed in use")
 
-    def duplicate_order(person, path, body):
+    def duplicate_order(person, path, body, pullable):
         key = secrets.token_hex(8)
         with ThreadPoolExecutor(2) as pool:
             first, second = pool.map(
@@ -301,9 +306,9 @@ def _run(web, emulator, clusters, tally, own_pid, secret) -> list[tuple]:
         tally.add(f"order answers {status}")
         jobs = answer.get("jobs", [answer]) if status in (201,) else []
         with lock:
-            person["jobs"].extend(job["id"] for job in jobs)
+            person["jobs" if pullable else "unpulled"].extend(job["id"] for job in jobs)
 
-    def wave(prompts, batch: bool):
+    def wave(prompts, *, batch: bool, pullable: bool = True):
         work = []
         for person in people:
             for prompt in prompts:
@@ -314,7 +319,7 @@ def _run(web, emulator, clusters, tally, own_pid, secret) -> list[tuple]:
                 body |= {"format": "16:9", "styles": ["none", "80s"]}
                 work.append((person, "/videos/batch", body))
         with ThreadPoolExecutor(12) as pool:
-            list(pool.map(lambda item: duplicate_order(*item), work))
+            list(pool.map(lambda item: duplicate_order(*item, pullable), work))
 
     def pull_storm():
         with lock:
@@ -339,12 +344,13 @@ def _run(web, emulator, clusters, tally, own_pid, secret) -> list[tuple]:
     try:
         wave(SINGLE_PROMPTS[:4], batch=True)
         replay_webhooks(web, secret, tally)
-        killed = kill_a_download(clusters, tally)
         emulator.kill()
         tally.add("emulator restarts")
         time.sleep(3)
         emulator.start()
-        wave([SINGLE_PROMPTS[0], SINGLE_PROMPTS[4]], batch=False)
+        # Nobody pulls these: the workers download them, and one download is killed.
+        wave([SINGLE_PROMPTS[0], SINGLE_PROMPTS[4]], batch=False, pullable=False)
+        killed = kill_a_download(clusters, tally)
         replay_webhooks(web, secret, tally)
         finished = wait_until_terminal(timeout=240)
     finally:

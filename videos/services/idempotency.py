@@ -74,14 +74,12 @@ def _claim_or_wait(*, user, key: str, fingerprint: str) -> IdempotencyRecord | A
     deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS
     while True:
         now = timezone.now()
-        try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(
-                    owner=user, key=key, fingerprint=fingerprint, locked_until=now + CLAIM
-                )
-        except IntegrityError:
-            pass
-        record = IdempotencyRecord.objects.filter(owner=user, key=key).first()
+        # A waiting retry sits idle between looks: a connection lost meanwhile is replaced.
+        created, record = once_more_on_lost_connection(
+            lambda now=now: _create_or_read(user=user, key=key, fingerprint=fingerprint, now=now)
+        )
+        if created:
+            return record
         if record is None:
             continue  # its first request failed without creating anything: try to claim it
         if record.fingerprint != fingerprint:
@@ -98,6 +96,17 @@ def _claim_or_wait(*, user, key: str, fingerprint: str) -> IdempotencyRecord | A
                 "A request with this Idempotency-Key is still running; retry shortly."
             )
         time.sleep(WAIT_STEP)
+
+
+def _create_or_read(*, user, key: str, fingerprint: str, now) -> tuple[bool, IdempotencyRecord]:
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                owner=user, key=key, fingerprint=fingerprint, locked_until=now + CLAIM
+            )
+        return True, record
+    except IntegrityError:
+        return False, IdempotencyRecord.objects.filter(owner=user, key=key).first()
 
 
 def _take_over(record: IdempotencyRecord, now) -> bool:
