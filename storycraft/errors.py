@@ -1,11 +1,26 @@
 """One error shape for the API: DRF's bodies plus a stable machine-readable `code`."""
 
+import logging
+import sys
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, JsonResponse
+from django.db import connection
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from storycraft.connections import LOST_CONNECTION
+
+logger = logging.getLogger(__name__)
+
+# A lost or refused database connection (a restart, a failover, an admin's
+# pg_terminate_backend): what was being written rolled back, so a retry is safe.
+DATABASE_UNAVAILABLE = LOST_CONNECTION
+DATABASE_RETRY_AFTER = 5
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class ApiError(exceptions.APIException):
@@ -29,7 +44,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, DomainError):
-        return error_response(exc.detail, code=exc.code, status_code=exc.status_code)
+        response = error_response(exc.detail, code=exc.code, status_code=exc.status_code)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -53,6 +71,7 @@ class DomainError(Exception):
 
     code = "error"
     status_code = status.HTTP_400_BAD_REQUEST
+    retry_after: int | None = None  # seconds, sent as Retry-After
 
     def __init__(self, detail: str):
         super().__init__(detail)
@@ -71,6 +90,10 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this while handling the exception, which may have come from a
+    # middleware, outside every view.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return database_unavailable(request)
     if _wants_html(request):
         return defaults.server_error(request)
     return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
@@ -114,3 +137,79 @@ class JsonErrorsMiddleware:
             detail, code = DJANGO_ERRORS[413]
             return JsonResponse({"detail": detail, "code": code}, status=413)
         return None
+
+
+def database_unavailable(request) -> HttpResponse:
+    """503 with Retry-After, JSON on API paths: the request wrote nothing, retry it."""
+    if _wants_html(request):
+        response = HttpResponse(
+            "<h1>Service unavailable</h1><p>Please try again in a few seconds.</p>", status=503
+        )
+    else:
+        response = JsonResponse(
+            {
+                "detail": "The service is briefly unavailable; nothing was changed. Retry shortly.",
+                "code": "service_unavailable",
+            },
+            status=503,
+        )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
+def retry_on_lost_connection(view):
+    """Marks a view safe to run again when the database connection is lost under it."""
+    view.retry_on_lost_connection = True
+    return view
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection under a view (DRF's or not): a read, or a view marked
+    safe to repeat, runs once more on a new connection; otherwise, or if that fails too,
+    the answer is a 503 with Retry-After."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request._storycraft_view = (view_func, view_args, view_kwargs)
+        if request.method not in SAFE_METHODS and self._may_repeat(request, view_func):
+            # Keep the body, so that a second run can read it again.
+            length = request.META.get("CONTENT_LENGTH") or "0"
+            if length.isdigit() and int(length) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                request.body  # noqa: B018
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        view = getattr(request, "_storycraft_view", None)
+        if view and self._may_repeat(request, view[0]) and not connection.in_atomic_block:
+            request._storycraft_view = None  # once
+            logger.warning(
+                "database connection lost during %s %s; running it again",
+                request.method,
+                request.path,
+            )
+            connection.close()
+            view_func, view_args, view_kwargs = view
+            try:
+                return view_func(request, *view_args, **view_kwargs)
+            except DATABASE_UNAVAILABLE as again:
+                exception = again
+        logger.warning(
+            "database unavailable during %s %s: %r", request.method, request.path, exception
+        )
+        return database_unavailable(request)
+
+    @staticmethod
+    def _may_repeat(request, view_func) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        view_class = getattr(view_func, "view_class", None)
+        may = getattr(view_func, "retry_on_lost_connection", False) or getattr(
+            view_class, "retry_on_lost_connection", False
+        )
+        return may(request) if callable(may) else may

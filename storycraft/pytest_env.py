@@ -52,6 +52,8 @@ def _prepare_environment() -> None:
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("Q_SYNC", "true")
+    # Tests pull a job until it finishes; the pull limit has its own tests.
+    os.environ.setdefault("PULL_MIN_INTERVAL_SECONDS", "0")
     var_dir = os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="storycraft-var-"))
     os.makedirs(os.path.join(var_dir, "static"), exist_ok=True)
 

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "storycraft.errors.DatabaseUnavailableMiddleware",
     # Innermost, so that the middleware above still adds its headers to the JSON it makes.
     "storycraft.errors.JsonErrorsMiddleware",
 ]
@@ -191,7 +192,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["storycraft.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "storycraft.schema.AutoSchema",
     "EXCEPTION_HANDLER": "storycraft.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "20/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env_str("AUTH_THROTTLE_RATE", "20/minute"),
+        # POST /videos and POST /videos/batch together, per user.
+        "order": env_str("ORDER_THROTTLE_RATE", "60/minute"),
+    },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # JSON bodies; no endpoint takes more
@@ -270,6 +275,12 @@ POLL_SWEEP_BATCH = env_int("POLL_SWEEP_BATCH", 500, minimum=1)
 # worker's once-a-minute sweeper task then returns at once instead of sweeping for 55 s.
 SWEEP_IN_WORKER = env_bool("SWEEP_IN_WORKER", True)
 JOB_TIMEOUT_MINUTES = env_int("JOB_TIMEOUT_MINUTES", 60, minimum=1)
+# A retry that arrives while the first request with its Idempotency-Key still runs waits
+# this long for the first answer, then gets a 409 `idempotency_key_in_use`.
+IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10, minimum=0)
+# POST /videos/{id}/pull asks the provider about a job at most once in this many seconds
+# (counted in the shared cache, across every web process); sooner pulls get the stored job.
+PULL_MIN_INTERVAL_SECONDS = env_int("PULL_MIN_INTERVAL_SECONDS", 5, minimum=0)
 
 # Provider: OpenAI's Videos API or anything speaking it; the built-in emulator by default.
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")

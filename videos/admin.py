@@ -217,13 +217,18 @@ class VideoJobAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/videos/videojob/fail_and_refund.html", context)
 
     def _fail_and_refund(self, request, job_id) -> bool:
+        # The customer reads the message and the ledger note: they name support, never a
+        # person. Who did it stays in the audit trail (the ledger's created_by, LogEntry).
         job = lifecycle.fail_job(
             job_id=job_id,
             code="cancelled_by_support",
-            message=f"Failed and refunded by {request.user.email}.",
+            message="Failed and refunded by support.",
             staff=request.user,
         )
-        return job.charge_status == ChargeStatus.REFUNDED
+        refunded = job.charge_status == ChargeStatus.REFUNDED
+        if refunded:
+            self.log_change(request, job, "Failed and refunded.")
+        return refunded
 
 
 class VideoJobInline(admin.TabularInline):

@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from storycraft.conditional import etag_matches
@@ -19,8 +20,9 @@ from videos.serializers import (
     VideoOrderSerializer,
 )
 from videos.services import files, lifecycle
+from videos.services.idempotency import Answer, answer_once, request_fingerprint
 from videos.services.ordering import order_batch, order_video
-from videos.services.polling import refresh_job
+from videos.services.pulls import pull_job
 from videos.services.remix import remix_video
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -40,12 +42,43 @@ def _idempotency_key(request) -> str | None:
     return key or None
 
 
+def _answered_once(request, *, operation: str, run) -> Response:
+    """Run an order once per Idempotency-Key; a retry gets the first answer again."""
+    key = _idempotency_key(request)
+    answer = answer_once(
+        user=request.user,
+        key=key,
+        fingerprint=request_fingerprint(operation=operation, body=request.data),
+        run=lambda: run(key),
+    )
+    response = Response(answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
 class JobFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
     batch = serializers.UUIDField(required=False)
 
 
-class VideoListView(APIView):
+def _has_idempotency_key(request) -> bool:
+    return bool(request.headers.get("Idempotency-Key", "").strip())
+
+
+class _OrderThrottled(APIView):
+    """Orders count against the user's ORDER_THROTTLE_RATE (429 with Retry-After)."""
+
+    throttle_scope = "order"
+    # With a key, an order is safe to run again when the database connection is lost
+    # under it: the key finds whatever the first run created.
+    retry_on_lost_connection = staticmethod(_has_idempotency_key)
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+
+class VideoListView(_OrderThrottled):
     pagination_class = NewestFirstCursorPagination  # also tells the schema the list is paged
 
     @extend_schema(parameters=[JobFilterSerializer], responses={200: VideoJobSerializer(many=True)})
@@ -68,29 +101,33 @@ class VideoListView(APIView):
         responses={201: VideoJobSerializer, **errors(402, 422, 503)},
     )
     def post(self, request):
-        order = VideoOrderSerializer(data=request.data)
-        order.is_valid(raise_exception=True)
-        job = order_video(
-            user=request.user, spec=order.to_spec(), idempotency_key=_idempotency_key(request)
-        )
-        body = VideoJobSerializer(job, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        def run(key: str | None) -> Answer:
+            order = VideoOrderSerializer(data=request.data)
+            order.is_valid(raise_exception=True)
+            job = order_video(user=request.user, spec=order.to_spec(), idempotency_key=key)
+            body = VideoJobSerializer(job, context={"request": request}).data
+            return Answer(status.HTTP_201_CREATED, body)
+
+        return _answered_once(request, operation="order_video", run=run)
 
 
-class BatchView(APIView):
+class BatchView(_OrderThrottled):
     @extend_schema(
         request=BatchOrderSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: BatchSerializer, **errors(402, 422, 503)},
     )
     def post(self, request):
-        order = BatchOrderSerializer(data=request.data)
-        order.is_valid(raise_exception=True)
-        batch, jobs = order_batch(
-            user=request.user, specs=order.to_specs(), idempotency_key=_idempotency_key(request)
-        )
-        body = BatchSerializer({"id": batch.id, "jobs": jobs}, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        def run(key: str | None) -> Answer:
+            order = BatchOrderSerializer(data=request.data)
+            order.is_valid(raise_exception=True)
+            batch, jobs = order_batch(
+                user=request.user, specs=order.to_specs(), idempotency_key=key
+            )
+            body = BatchSerializer({"id": batch.id, "jobs": jobs}, context={"request": request})
+            return Answer(status.HTTP_201_CREATED, body.data)
+
+        return _answered_once(request, operation="order_batch", run=run)
 
 
 class VideoDetailView(APIView):
@@ -112,10 +149,12 @@ class VideoDetailView(APIView):
 
 
 class VideoPullView(APIView):
+    retry_on_lost_connection = True  # a pull is idempotent: run again on a new connection
+
     @extend_schema(request=None, responses={200: VideoJobSerializer})
     def post(self, request, job_id):
         job = selectors.job_of(request.user, job_id)
-        job = refresh_job(job_id=job.id, download_now=True)
+        job = pull_job(job_id=job.id)
         return Response(VideoJobSerializer(job, context={"request": request}).data)
 
 
@@ -132,7 +171,7 @@ class VideoCancelView(APIView):
         return Response(VideoJobSerializer(job, context={"request": request}).data)
 
 
-class VideoRemixView(APIView):
+class VideoRemixView(_OrderThrottled):
     @extend_schema(
         request=RemixSerializer,
         parameters=[IDEMPOTENCY_HEADER],
@@ -144,17 +183,22 @@ class VideoRemixView(APIView):
     )
     def post(self, request, job_id):
         source = selectors.job_of(request.user, job_id)
-        remix = RemixSerializer(data=request.data)
-        remix.is_valid(raise_exception=True)
-        job = remix_video(
-            user=request.user,
-            source=source,
-            prompt=remix.validated_data["prompt"],
-            style=remix.validated_data["style"],
-            idempotency_key=_idempotency_key(request),
-        )
-        body = VideoJobSerializer(job, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+
+        def run(key: str | None) -> Answer:
+            remix = RemixSerializer(data=request.data)
+            remix.is_valid(raise_exception=True)
+            job = remix_video(
+                user=request.user,
+                source=source,
+                prompt=remix.validated_data["prompt"],
+                style=remix.validated_data["style"],
+                idempotency_key=key,
+            )
+            body = VideoJobSerializer(job, context={"request": request}).data
+            return Answer(status.HTTP_201_CREATED, body)
+
+        # The source is part of what is asked: one key on two sources is a reuse.
+        return _answered_once(request, operation=f"remix {source.id}", run=run)
 
 
 class VideoFileView(APIView):

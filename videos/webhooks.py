@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
+from storycraft.errors import retry_on_lost_connection
 from videos import events
 from videos.models import WebhookDelivery
 
@@ -67,6 +68,7 @@ def record_delivery(*, endpoint: ProviderEndpoint, webhook_id: str, event: dict)
     return created
 
 
+@retry_on_lost_connection  # a delivery is recorded once by its webhook-id
 @csrf_exempt
 @require_POST
 def openai_webhook(request: HttpRequest, endpoint_name: str = DEFAULT_ENDPOINT) -> JsonResponse:

@@ -144,13 +144,15 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         for hold in holds:
             if hold.video_id:
                 continue
+            # The note is the customer's to read: support, never a person (the entry's
+            # created_by and the admin's LogEntry keep who).
             resolution = services.release_hold(
-                hold_id=hold.pk,
-                note=f"Released from the admin by {request.user}",
-                staff=request.user,
+                hold_id=hold.pk, note="Released by support", staff=request.user
             )
             # A job may have settled the hold meanwhile; then that resolution stands.
-            released += resolution.kind == EntryKind.RELEASE
+            if resolution.kind == EntryKind.RELEASE:
+                released += 1
+                self.log_change(request, hold, "Released the hold.")
         if released or not video_holds:
             self.message_user(request, f"Released {released} hold(s).", messages.SUCCESS)
         if skipped := len(queryset) - released - len(video_holds):

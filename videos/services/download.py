@@ -2,14 +2,16 @@
 
 import logging
 import tempfile
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from storycraft.connections import once_more_on_lost_connection
 from videos.models import JobStatus, VideoJob
 from videos.provider import get_provider
 from videos.provider.base import ProviderNotFound
@@ -22,14 +24,23 @@ logger = logging.getLogger(__name__)
 MAX_DOWNLOAD_ATTEMPTS = 5
 
 
+# A download owns its job for DOWNLOAD_LEASE and renews the lease every HEARTBEAT while
+# the bytes arrive, so a download killed with its worker (kill -9, out of memory) frees the
+# job within half a minute, and the sweeper hands it to another download.
+DOWNLOAD_LEASE = timedelta(seconds=30)
+HEARTBEAT = timedelta(seconds=10)
+
+
 def download_lease() -> timedelta:
-    """How long one download owns a job: just past django-q2's task timeout, so a killed
-    download's claim lapses soon after the worker gives up on it."""
-    return timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    return DOWNLOAD_LEASE
 
 
 class NotAnMp4(Exception):
     pass
+
+
+class LeaseLost(Exception):
+    """Another download took the job over (this one stalled past its lease)."""
 
 
 def download_job(*, job_id) -> VideoJob:
@@ -43,7 +54,10 @@ def download_job(*, job_id) -> VideoJob:
         )
     name = storage_name(job)
     try:
-        _store(job, name)
+        _store(job, name, heartbeat=lambda: once_more_on_lost_connection(lambda: _renew_lease(job)))
+    except LeaseLost:
+        logger.warning("download of video job %s lost its lease to another download", job_id)
+        return VideoJob.objects.get(pk=job_id)
     except ProviderNotFound:
         return lifecycle.fail_job(
             job_id=job_id, code="expired", message="The provider no longer has this video."
@@ -51,10 +65,15 @@ def download_job(*, job_id) -> VideoJob:
     except Exception as error:  # provider, OS and storage (boto) errors: all retried later
         logger.warning("download of video job %s failed: %r", job_id, error)
         return _after_failed_attempt(job, error)
-    if lifecycle.complete_job(job_id=job_id, stored_name=name) is None:
-        # The job was failed (and refunded) while we downloaded: keep nothing unpaid.
-        default_storage.delete(name)
-        return VideoJob.objects.get(pk=job_id)
+    completed = once_more_on_lost_connection(
+        lambda: lifecycle.complete_job(job_id=job_id, stored_name=name)
+    )
+    if completed is None:
+        job = VideoJob.objects.get(pk=job_id)
+        if job.file.name != name:
+            # The job was failed (and refunded) while we downloaded: keep nothing unpaid.
+            default_storage.delete(name)
+        return job
     # After the settle, so that a poster that cannot be made never unsettles the video.
     return store_thumbnail(job_id=job_id)
 
@@ -71,19 +90,48 @@ def _claim_download(job_id) -> VideoJob | None:
             return None
         if job.download_lease_until and job.download_lease_until > now:
             return None  # another worker is downloading it right now
-        job.download_lease_until = now + download_lease()
+        job.download_lease_until = now + DOWNLOAD_LEASE
+        # The sweeper looks again as soon as the lease could lapse.
+        job.next_poll_at = job.download_lease_until
+        # The attempt number is this download's token: a renewal that finds another
+        # number knows the job was taken over.
         job.download_attempts += 1
-        job.save(update_fields=["download_lease_until", "download_attempts", "updated_at"])
+        job.save(
+            update_fields=[
+                "download_lease_until",
+                "next_poll_at",
+                "download_attempts",
+                "updated_at",
+            ]
+        )
     return job
 
 
-def _store(job: VideoJob, name: str) -> None:
+def _renew_lease(job: VideoJob) -> None:
+    lease_until = timezone.now() + DOWNLOAD_LEASE
+    renewed = VideoJob.objects.filter(
+        pk=job.pk, status=JobStatus.DOWNLOADING, download_attempts=job.download_attempts
+    ).update(download_lease_until=lease_until, next_poll_at=lease_until)
+    if not renewed:
+        raise LeaseLost(job.pk)
+
+
+def _store(job: VideoJob, name: str, *, heartbeat: Callable[[], None] | None = None) -> None:
+    """Stream the MP4 into storage; `heartbeat` is called every HEARTBEAT while it runs
+    and once before the file goes to storage."""
+    beat_every = HEARTBEAT.total_seconds()
+    next_beat = time.monotonic() + beat_every
     # Spool to disk, not memory: a video may be large, and a half-received file must
     # never reach storage.
     with tempfile.TemporaryFile() as spool:
         with get_provider(job.endpoint).stream_content(job.provider_video_id) as chunks:
             for chunk in chunks:
                 spool.write(chunk)
+                if heartbeat and time.monotonic() >= next_beat:
+                    heartbeat()
+                    next_beat = time.monotonic() + beat_every
+        if heartbeat:
+            heartbeat()
         spool.seek(0)
         header = spool.read(12)
         if len(header) < 12 or header[4:8] != b"ftyp":

@@ -31,3 +31,9 @@ class NotReady(DomainError):
 class NotCancellable(DomainError):
     code = "not_cancellable"
     status_code = status.HTTP_409_CONFLICT
+
+
+class IdempotencyKeyInUse(DomainError):
+    code = "idempotency_key_in_use"
+    status_code = status.HTTP_409_CONFLICT
+    retry_after = 2

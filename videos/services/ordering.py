@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.styles import provider_prompt
+from storycraft.connections import once_more_on_lost_connection
 from videos.models import Batch, JobStatus, VideoJob
 from videos.pricing import VideoSpec
 from videos.provider import get_provider
@@ -240,6 +241,12 @@ def _create_at_provider(job: VideoJob) -> ProviderVideo | ProviderError:
 
 
 def _record_outcome(job: VideoJob, outcome: ProviderVideo | ProviderError) -> VideoJob:
+    # The provider has answered: a connection lost meanwhile must not lose its answer (a
+    # video made and never recorded would stay queued until the sweeper gave up on it).
+    return once_more_on_lost_connection(lambda: _apply_outcome(job, outcome))
+
+
+def _apply_outcome(job: VideoJob, outcome: ProviderVideo | ProviderError) -> VideoJob:
     if isinstance(outcome, ProviderVideo):
         return lifecycle.record_submission(job_id=job.id, video=outcome)
     if isinstance(outcome, ProviderNotFound) and job.remixed_from_id:

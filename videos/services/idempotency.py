@@ -1,0 +1,132 @@
+"""One Idempotency-Key, one answer (Stripe's design): the first request with a key runs,
+every other request with it gets the answer the first one got, status and body, the
+concurrent ones included (they wait for it, or get a 409 to retry a little later)."""
+
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from storycraft.connections import once_more_on_lost_connection
+from videos.models import IdempotencyRecord
+from videos.services.errors import (
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    ProviderRejectedError,
+    ProviderUnavailableError,
+)
+
+# Longer than an order can take (the provider's read timeout and its retries), so only a
+# request whose process died loses its claim on the key.
+CLAIM = timedelta(seconds=120)
+WAIT_STEP = 0.1
+# Errors that come after a job was created (and failed): they are the key's answer. Any
+# other failure created nothing, so the key is released for a retry to use.
+FINAL_ERRORS = (ProviderRejectedError, ProviderUnavailableError)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+def request_fingerprint(*, operation: str, body) -> str:
+    """Which endpoint and which body: one key space per user across both order endpoints."""
+    text = json.dumps({"operation": operation, "body": body}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def answer_once(*, user, key: str | None, fingerprint: str, run: Callable[[], Answer]) -> Answer:
+    """Run the request once per (user, key) and give every request with that key its answer.
+
+    Raises IdempotencyKeyReused (another body or endpoint) and IdempotencyKeyInUse (the
+    first request is still running after IDEMPOTENCY_WAIT_SECONDS)."""
+    if not key:
+        return run()
+    claimed = _claim_or_wait(user=user, key=key, fingerprint=fingerprint)
+    if isinstance(claimed, Answer):
+        return claimed
+    try:
+        answer = run()
+    except FINAL_ERRORS as error:
+        answer = Answer(error.status_code, {"detail": error.detail, "code": error.code})
+    except BaseException:
+        _release(claimed)
+        raise
+    once_more_on_lost_connection(
+        lambda: IdempotencyRecord.objects.filter(pk=claimed.pk).update(
+            status_code=answer.status, body=answer.body
+        )
+    )
+    return answer
+
+
+def _claim_or_wait(*, user, key: str, fingerprint: str) -> IdempotencyRecord | Answer:
+    deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS
+    while True:
+        now = timezone.now()
+        # A waiting retry sits idle between looks: a connection lost meanwhile is replaced.
+        created, record = once_more_on_lost_connection(
+            lambda now=now: _create_or_read(user=user, key=key, fingerprint=fingerprint, now=now)
+        )
+        if created:
+            return record
+        if record is None:
+            continue  # its first request failed without creating anything: try to claim it
+        if record.fingerprint != fingerprint:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was already used with a different request "
+                "(another body, or the other order endpoint)."
+            )
+        if record.status_code is not None:
+            return Answer(record.status_code, record.body, replayed=True)
+        if record.locked_until <= now and _take_over(record, now):
+            return record
+        if time.monotonic() >= deadline:
+            raise IdempotencyKeyInUse(
+                "A request with this Idempotency-Key is still running; retry shortly."
+            )
+        time.sleep(WAIT_STEP)
+
+
+def _create_or_read(*, user, key: str, fingerprint: str, now) -> tuple[bool, IdempotencyRecord]:
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                owner=user, key=key, fingerprint=fingerprint, locked_until=now + CLAIM
+            )
+        return True, record
+    except IntegrityError:
+        return False, IdempotencyRecord.objects.filter(owner=user, key=key).first()
+
+
+def _take_over(record: IdempotencyRecord, now) -> bool:
+    # The first request died unanswered. Whatever it created carries the key, and the
+    # ordering services answer a retry from that, so running again cannot charge twice.
+    taken = IdempotencyRecord.objects.filter(
+        pk=record.pk, status_code__isnull=True, locked_until=record.locked_until
+    ).update(locked_until=now + CLAIM)
+    return bool(taken)
+
+
+def _release(record: IdempotencyRecord) -> None:
+    unanswered = IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True)
+    try:
+        unanswered.delete()
+    except DatabaseError:
+        if connection.in_atomic_block:
+            return
+        # The connection was lost (what failed was rolled back): one try on a new one. If
+        # the database is gone, the claim lapses instead and a retry takes the key over.
+        connection.close()
+        with contextlib.suppress(DatabaseError):
+            unanswered.delete()
