@@ -1,5 +1,5 @@
 from django.http import HttpResponseNotModified
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -134,7 +134,9 @@ class VideoRemixView(APIView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={
             201: VideoJobSerializer,
-            400: ErrorSerializer,
+            400: OpenApiResponse(
+                description="Invalid prompt or style (field errors), or `remix_not_supported`."
+            ),
             402: ErrorSerializer,
             404: ErrorSerializer,
             409: ErrorSerializer,
