@@ -42,7 +42,8 @@ class UsageView(APIView):
         "`from` to `to` (days included, at most 366; default the last 30 days).",
     )
     def get(self, request):
-        query = UsageQuerySerializer(data=request.query_params)
+        # A plain dict: from a QueryDict DRF takes `?to=` for no `to` at all, not junk.
+        query = UsageQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         first_day, last_day, group = query.validated_data.values()
         rows = selectors.usage_of(
