@@ -58,8 +58,10 @@ def shared_database_url() -> str:
 
 
 @contextmanager
-def gunicorn(tmp_path: Path, env: dict, *args: str, name: str = "web") -> Iterator[str]:
-    """A real gunicorn serving storycraft.wsgi on a free port; yields its base URL.
+def gunicorn(
+    tmp_path: Path, env: dict, *args: str, name: str = "web", app: str = "storycraft.wsgi"
+) -> Iterator[str]:
+    """A real gunicorn serving `app` on a free port; yields its base URL.
 
     Its logs go to files in tmp_path (`<name>.error.log`, `<name>.access.log`), and it has
     its own control socket, so that several can run at once.
@@ -69,7 +71,7 @@ def gunicorn(tmp_path: Path, env: dict, *args: str, name: str = "web") -> Iterat
         sys.executable,
         "-m",
         "gunicorn",
-        "storycraft.wsgi",
+        app,
         "--bind",
         "127.0.0.1:0",
         "--workers",
@@ -146,3 +148,22 @@ def stop_process_group(process: subprocess.Popen) -> None:
 
 def _read(path: Path) -> str:
     return path.read_text() if path.exists() else ""
+
+
+@contextmanager
+def admin_connection():
+    """A second, autocommit psycopg connection to the database Django's connection uses
+    (to terminate sessions behind Django's back)."""
+    import psycopg
+    from django.db import connection
+
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+        dbname=db["NAME"],
+        autocommit=True,
+    ) as admin:
+        yield admin

@@ -1,10 +1,10 @@
 """A database connection lost under a request (pg_terminate_backend, a restart, a failover)
 is a 503 with Retry-After that wrote nothing, on every path; the next request reconnects."""
 
-import psycopg
 import pytest
 from django.db import OperationalError, connection
 
+from tests.helpers import admin_connection
 from videos.models import IdempotencyRecord, VideoJob
 from videos.tests.helpers import api_for, available, order, person
 from wallet.models import LedgerEntry
@@ -17,15 +17,7 @@ def drop_this_connection():
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         [pid] = cursor.fetchone()
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"],
-        user=db["USER"],
-        password=db["PASSWORD"],
-        dbname=db["NAME"],
-        autocommit=True,
-    ) as other:
+    with admin_connection() as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 

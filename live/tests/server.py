@@ -3,8 +3,6 @@ and a small Server-Sent Events reader for plain HTTP clients."""
 
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import ROOT, _serving, production_env, shared_database_url
+from tests.helpers import ROOT, gunicorn, production_env, shared_database_url
 
 ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()
 
@@ -23,36 +21,18 @@ def asgi_web(tmp_path: Path, env: dict, *args: str, name: str = "web") -> Iterat
     """gunicorn serving storycraft.asgi with the entry point's worker class, on a free
     port and with its own control socket; yields its base URL."""
     (worker_class,) = re.findall(r"--worker-class (\S+)", ENTRYPOINT)
-    error_log = tmp_path / f"{name}.error.log"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "storycraft.asgi:application",
+    with gunicorn(
+        tmp_path,
+        env,
         "--worker-class",
         worker_class,
-        "--bind",
-        "127.0.0.1:0",
-        "--workers",
-        "1",
-        "--control-socket",
-        str(tmp_path / f"{name}.ctl"),
-        "--error-logfile",
-        str(error_log),
-        "--access-logfile",
-        str(tmp_path / f"{name}.access.log"),
         "--logger-class",
         "storycraft.logs.GunicornLogger",
         *args,
-    ]
-
-    def listening() -> str | None:
-        text = error_log.read_text() if error_log.exists() else ""
-        found = re.search(r"Listening at: (http://\S+)", text)
-        return found.group(1) if found and "Booting worker" in text else None
-
-    with _serving(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)) as wait:
-        yield wait(listening, error_log)
+        name=name,
+        app="storycraft.asgi:application",
+    ) as base_url:
+        yield base_url
 
 
 @contextmanager

@@ -23,12 +23,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from django.db import connection
 
 from sora_emulator.webhooks import sign
-from tests.helpers import ROOT, gunicorn, production_env, run_python, shared_database_url
+from tests.helpers import (
+    ROOT,
+    admin_connection,
+    gunicorn,
+    production_env,
+    run_python,
+    shared_database_url,
+)
 from videos.models import VideoJob
 from videos.schedules import ensure_sweeper_schedule
 from wallet.selectors import wallet_totals
@@ -145,15 +151,7 @@ class Tally:
 
 def drop_connections(exclude: set[int]) -> int:
     """Terminate every other session on this database: the web and worker processes'."""
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"],
-        user=db["USER"],
-        password=db["PASSWORD"],
-        dbname=db["NAME"],
-        autocommit=True,
-    ) as admin:
+    with admin_connection() as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "

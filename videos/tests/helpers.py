@@ -9,6 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import User
 from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from videos.models import VideoJob
+from videos.provider.base import ProviderVideo
 from wallet.models import LedgerEntry
 from wallet.selectors import wallet_totals
 from wallet.services import HoldRequest, deduct_credits, grant_credits, reserve_credits
@@ -109,3 +110,24 @@ def held_jobs(owner: User, count: int = 1, *, cost: int = 1, **fields) -> list[V
         VideoJob(id=job_id, owner=owner, cost=cost, hold=hold, **defaults)
         for job_id, hold in zip(job_ids, holds, strict=True)
     )
+
+
+def provider_video(**fields) -> ProviderVideo:
+    """What the provider says about a video, with only the fields a test cares about."""
+    values = {
+        "id": "video_x",
+        "status": "in_progress",
+        "progress": 0,
+        "model": "sora-2",
+        "seconds": 4,
+        "size": "1280x720",
+        "created_at": None,
+        "completed_at": None,
+        "expires_at": None,
+        "error_code": None,
+        "error_message": None,
+        "poll_after_seconds": None,
+        "request_id": None,
+        **fields,
+    }
+    return ProviderVideo(**values)

@@ -15,9 +15,8 @@ from django.utils import timezone
 from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from sora_emulator import serve_in_thread
 from videos.models import JobStatus, VideoJob
-from videos.provider.base import ProviderVideo
 from videos.services import lifecycle, polling
-from videos.tests.helpers import api_for, order, person, wait_until
+from videos.tests.helpers import api_for, order, person, provider_video, wait_until
 
 
 def seconds_until(moment) -> float:
@@ -176,21 +175,7 @@ def test_the_providers_hint_sets_the_pace_and_webhooks_slow_it(settings):
 @pytest.mark.django_db
 def test_reported_progress_predicts_the_end():
     job = VideoJob(created_at=timezone.now() - timedelta(seconds=6))
-    video = ProviderVideo(
-        id="video_x",
-        status="in_progress",
-        progress=75,
-        model="sora-2",
-        seconds=4,
-        size="1280x720",
-        created_at=None,
-        completed_at=None,
-        expires_at=None,
-        error_code=None,
-        error_message=None,
-        poll_after_seconds=None,
-        request_id=None,
-    )
+    video = provider_video(status="in_progress", progress=75)
     assert lifecycle.expected_remaining(job, video) == pytest.approx(2, abs=0.1)
 
 

@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from videos.events import handle_video_event
 from videos.models import JobStatus, VideoJob
-from videos.provider.base import ProviderVideo
 from videos.services.polling import refresh_job, sweep
-from videos.tests.helpers import api_for, entries_of, order, person, wait_until
+from videos.tests.helpers import api_for, entries_of, order, person, provider_video, wait_until
 
 
 @pytest.mark.django_db(transaction=True)
@@ -68,21 +67,7 @@ def test_a_late_provider_answer_does_not_undo_a_refund(sora_provider):
     alice = person("alice", credits=200)
     job = order(api_for(alice)).json()
     lifecycle.fail_job(job_id=job["id"], code="cancelled_by_support", message="stuck")
-    done = ProviderVideo(
-        id="video_x",
-        status="completed",
-        progress=100,
-        model="sora-2",
-        seconds=4,
-        size="1280x720",
-        created_at=None,
-        completed_at=None,
-        expires_at=None,
-        error_code=None,
-        error_message=None,
-        poll_after_seconds=None,
-        request_id=None,
-    )
+    done = provider_video(status="completed", progress=100)
     _, ready = lifecycle.apply_provider_state(job_id=job["id"], video=done)
     assert ready is False
     assert VideoJob.objects.get(pk=job["id"]).status == JobStatus.FAILED
