@@ -33,7 +33,7 @@ def take_requests(endpoint: ProviderEndpoint, wanted: int, *, now: datetime | No
             f"INSERT INTO {table} (endpoint_id, window_start, used) VALUES (%s, %s, %s) "  # noqa: S608
             "ON CONFLICT (endpoint_id, window_start) "
             f"DO UPDATE SET used = {table}.used + EXCLUDED.used RETURNING used",
-            [endpoint.pk, start, wanted],
+            [endpoint.pk, connection.ops.adapt_datetimefield_value(start), wanted],
         )
         used = cursor.fetchone()[0]
     granted = max(0, min(wanted, limit - (used - wanted)))

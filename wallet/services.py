@@ -158,7 +158,8 @@ def _reserve_at_once(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry]
         cursor.execute(
             f"UPDATE {table} SET reserved = reserved + %s "  # noqa: S608 - our table name
             "WHERE user_id = %s AND balance - reserved >= %s RETURNING id, balance, reserved",
-            [needed, user.pk, needed],
+            # Adapted as the ORM would: SQLite stores the user's UUID as hex text.
+            [needed, user._meta.pk.get_db_prep_value(user.pk, connection), needed],
         )
         row = cursor.fetchone()
     if row is None:

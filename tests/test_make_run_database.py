@@ -1,0 +1,30 @@
+"""`make run`'s default database is SQLite: the money paths that use SQL of their own must
+work there too (the rest of the suite runs on PostgreSQL)."""
+
+from tests.helpers import production_env, run_python
+
+SCRIPT = """
+from accounts.models import User
+from catalog.models import ProviderEndpoint
+from catalog.ratelimit import take_requests
+from wallet.selectors import wallet_totals
+from wallet.services import HoldRequest, reserve_credits
+
+alice = User.objects.create_user(email="alice@example.com", password="correct horse 42")
+[hold] = reserve_credits(user=alice, holds=[HoldRequest(amount=80, key="video:1")])
+again = reserve_credits(user=alice, holds=[HoldRequest(amount=80, key="video:1")])
+print("hold", hold.reserved_change, again[0].pk == hold.pk, wallet_totals(user=alice))
+endpoint = ProviderEndpoint.objects.get(name="default")
+endpoint.requests_per_minute = 3
+print("granted", take_requests(endpoint, 2), take_requests(endpoint, 2))
+"""
+
+
+def test_holds_and_request_windows_work_on_sqlite(tmp_path):
+    env = production_env(tmp_path, DATABASE_URL="", WELCOME_CREDITS="200")
+    migrated = run_python(["manage.py", "migrate", "--noinput"], env)
+    assert migrated.returncode == 0, migrated.stderr
+    result = run_python(["manage.py", "shell", "-c", SCRIPT], env)
+    assert result.returncode == 0, result.stderr
+    assert "hold 80 True {'balance': 200, 'reserved': 80, 'available': 120}" in result.stdout
+    assert "granted 2 1" in result.stdout
