@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    inline_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -23,10 +22,7 @@ from rest_framework.views import APIView
 
 from live import selectors, services
 from live.broker import CATCH_UP, DRAIN, broker, uses_listen
-
-_ERROR = inline_serializer(
-    "StreamRefused", {"detail": serializers.CharField(), "code": serializers.CharField()}
-)
+from storycraft.schema import errors
 
 
 class StreamTicketSerializer(serializers.Serializer):
@@ -39,10 +35,7 @@ class StreamTicketView(APIView):
 
     @extend_schema(
         request=None,
-        responses={
-            201: StreamTicketSerializer,
-            401: OpenApiResponse(_ERROR, description="No valid bearer token."),
-        },
+        responses={201: StreamTicketSerializer, **errors(401)},
     )
     def post(self, request):
         ticket, expires_at = services.issue_stream_ticket(user=request.user)
@@ -155,10 +148,8 @@ class EventStreamView(APIView):
                     )
                 ],
             ),
-            400: OpenApiResponse(_ERROR, description="Last-Event-ID is not an event id."),
-            401: OpenApiResponse(
-                _ERROR, description="The ticket is missing, unknown, used or expired."
-            ),
+            # 400 `invalid_last_event_id`; 401 `ticket_not_valid` (missing, used, expired).
+            **errors(400, 401),
         },
     )
     async def get(self, request):
