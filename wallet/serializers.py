@@ -64,11 +64,6 @@ class UsageQuerySerializer(serializers.Serializer):
     group = serializers.ChoiceField(choices=USAGE_GROUPS, default="day")
 
     def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError(
-                {"detail": [f"Unknown parameter(s): {', '.join(unknown)[:200]}."]}
-            )
         last_day = attrs.get("to") or timezone.localdate()
         first_day = attrs.get("from") or last_day - timedelta(days=DEFAULT_USAGE_DAYS - 1)
         if first_day > last_day:
