@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import Case, DateTimeField, F, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -254,26 +254,48 @@ def _next_poll_for(job: VideoJob, video: ProviderVideo, memo: dict | None = None
     )
 
 
-def record_progress(*, job: VideoJob, video: ProviderVideo, memo: dict | None = None) -> bool:
-    """What the poller learnt about a job still running at the provider, in one
-    conditional UPDATE (its own row lock): status, a progress that only rises, and the
-    next poll. A no-op (False) when the job is no longer queued or in progress.
-    `job` needs created_at, endpoint, upstream_model, seconds and size, as claimed."""
-    if video.status not in _PROVIDER_STATUSES:
-        raise ValueError(f"not a running status: {video.status!r}")
+def record_progress(
+    *, answers: list[tuple[VideoJob, ProviderVideo]], memo: dict | None = None
+) -> int:
+    """What the poller learnt about jobs still running at the provider, in one conditional
+    UPDATE for the whole group (row locks, no read first): each job's status, a progress
+    that only rises, and its next poll. Jobs no longer queued or in progress are left
+    alone. Returns how many rows changed. Each job needs created_at, endpoint,
+    upstream_model, seconds and size, as claimed.
+
+    One statement rather than one per job: at thousands of jobs in flight the sweep's
+    time went to the round trips, not to the provider."""
+    if not answers:
+        return 0
+    # Jobs with the same answer share one WHEN: few statuses and progress values, while
+    # each job has its own next poll.
+    by_status: dict[str, list] = {}
+    by_progress: dict[int, list] = {}
+    next_polls = []
+    for job, video in answers:
+        if video.status not in _PROVIDER_STATUSES:
+            raise ValueError(f"not a running status: {video.status!r}")
+        by_status.setdefault(_PROVIDER_STATUSES[video.status], []).append(job.pk)
+        reported = min(max(int(video.progress or 0), 0), 99)
+        by_progress.setdefault(reported, []).append(job.pk)
+        next_polls.append(When(pk=job.pk, then=Value(_next_poll_for(job, video, memo))))
+    statuses = [When(pk__in=pks, then=Value(status)) for status, pks in by_status.items()]
+    progress = [
+        When(pk__in=pks, then=Greatest(F("progress"), Value(reported)))
+        for reported, pks in by_progress.items()
+    ]
     now = timezone.now()
-    return bool(
-        VideoJob.objects.filter(
-            pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.IN_PROGRESS]
-        ).update(
-            status=_PROVIDER_STATUSES[video.status],
-            progress=Greatest(F("progress"), Value(min(max(int(video.progress or 0), 0), 99))),
-            last_polled_at=now,
-            poll_count=F("poll_count") + 1,
-            poll_failures=0,
-            next_poll_at=_next_poll_for(job, video, memo),
-            updated_at=now,
-        )
+    return VideoJob.objects.filter(
+        pk__in=[job.pk for job, _ in answers],
+        status__in=[JobStatus.QUEUED, JobStatus.IN_PROGRESS],
+    ).update(
+        status=Case(*statuses, default=F("status")),
+        progress=Case(*progress, default=F("progress")),
+        next_poll_at=Case(*next_polls, default=F("next_poll_at"), output_field=DateTimeField()),
+        last_polled_at=now,
+        poll_count=F("poll_count") + 1,
+        poll_failures=0,
+        updated_at=now,
     )
 
 

@@ -3,8 +3,8 @@
 A sweep claims a batch of due jobs in two queries, asks the provider about them from a
 pool of POLL_CONCURRENCY threads (HTTP only: the shared, kept-alive provider clients),
 within each endpoint's requests-per-minute allowance, and records the answers from the
-calling thread on its one database connection: one conditional UPDATE per running job,
-committed in groups. Finished, failed and odd jobs take the locked single-job path.
+calling thread on its one database connection: one conditional UPDATE per group of
+running jobs. Finished, failed and odd jobs take the locked single-job path.
 """
 
 import logging
@@ -204,9 +204,7 @@ def _ask_and_record(
     memo: dict = {}  # learnt render times, one cache lookup per kind of job
 
     def record_running():
-        with transaction.atomic():
-            for job, video in running:
-                lifecycle.record_progress(job=job, video=video, memo=memo)
+        lifecycle.record_progress(answers=running, memo=memo)
         running.clear()
 
     workers = min(settings.POLL_CONCURRENCY, len(jobs))

@@ -99,7 +99,7 @@ def test_a_sweep_asks_the_provider_exactly_once_per_due_job(requests_sent, setti
 
 
 @pytest.mark.django_db
-def test_a_sweep_opens_no_database_connection_and_needs_one_query_per_job(
+def test_a_sweep_opens_no_database_connection_and_needs_the_same_queries_for_any_number(
     long_provider, settings, monkeypatch
 ):
     settings.POLL_CONCURRENCY = 8
@@ -119,7 +119,39 @@ def test_a_sweep_opens_no_database_connection_and_needs_one_query_per_job(
     assert result.polled == 30
     assert opened == []
     job_queries = [q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(job_queries) <= 30 + 8, "\n".join(q["sql"][:120] for q in job_queries)
+    # Claim, rate limit, one UPDATE for the group of running jobs ...: not one per job.
+    assert len(job_queries) <= 8, "\n".join(q["sql"][:120] for q in job_queries)
+
+
+@pytest.mark.django_db
+def test_recorded_progress_only_rises_and_leaves_finished_jobs_alone(long_provider):
+    api = api_for(person("alice", credits=1000))
+    ids = [order(api, prompt=f"tide {n}").json()["id"] for n in range(3)]
+    VideoJob.objects.filter(pk__in=ids).update(status=JobStatus.IN_PROGRESS, progress=50)
+    VideoJob.objects.filter(pk=ids[2]).update(status=JobStatus.CANCELLED)
+    before = [VideoJob.objects.select_related("endpoint").get(pk=pk) for pk in ids]
+
+    changed = lifecycle.record_progress(
+        answers=[
+            (before[0], provider_video(status="in_progress", progress=30)),
+            (before[1], provider_video(status="in_progress", progress=70)),
+            (before[2], provider_video(status="queued", progress=90)),
+        ]
+    )
+
+    after = [VideoJob.objects.get(pk=pk) for pk in ids]
+    assert changed == 2
+    assert (after[0].status, after[0].progress) == (JobStatus.IN_PROGRESS, 50)  # not lowered
+    assert (after[1].status, after[1].progress) == (JobStatus.IN_PROGRESS, 70)
+    for old, new in zip(before[:2], after[:2], strict=True):
+        assert new.poll_count == old.poll_count + 1
+        assert new.next_poll_at > timezone.now()
+    assert (after[2].status, after[2].progress, after[2].poll_count) == (
+        JobStatus.CANCELLED,
+        50,
+        before[2].poll_count,
+    )
+    assert after[2].next_poll_at == before[2].next_poll_at
 
 
 @pytest.mark.django_db
