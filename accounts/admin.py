@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from videos.models import VideoJob
 from wallet import services as wallet_services
+from wallet.exceptions import InsufficientCredits, LedgerKeyReused
 from wallet.forms import CreditAdjustmentForm
 from wallet.selectors import entries_of, hold_status, usage_of, usage_totals, wallet_totals
 from wallet.services import open_wallet
@@ -188,10 +189,10 @@ class UserAdmin(DjangoUserAdmin):
                 # The form's request id: a double submit records one movement.
                 key=f"admin:{data['request_id']}",
             )
-        except wallet_services.InsufficientCredits as error:
+        except InsufficientCredits as error:
             self.message_user(request, f"Nothing changed: {error}", messages.ERROR)
             return False
-        except wallet_services.IdempotencyKeyReused:
+        except LedgerKeyReused:
             # The browser's back button sent an old form again, with other values: the
             # first submission stands, and this form's request id can move nothing more.
             self.message_user(request, CreditAdjustmentForm.RESUBMITTED, messages.ERROR)

@@ -3,11 +3,8 @@
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 
+from accounts.exceptions import EmailTaken
 from accounts.models import User
-
-
-class EmailTaken(Exception):
-    pass
 
 
 def email_is_taken(email: str) -> bool:
@@ -23,7 +20,7 @@ def register_user(*, email: str, password: str) -> User:
             user = User.objects.create_user(email=email, password=password)
     except IntegrityError:
         # Two sign-ups raced past the serializer's check; the constraint decided.
-        raise EmailTaken(email) from None
+        raise EmailTaken() from None
     return user
 
 

@@ -1,6 +1,6 @@
 from django.contrib.auth.models import update_last_login
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -10,6 +10,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts import services
+from accounts.exceptions import EmailTaken
 from accounts.serializers import (
     AuthResponseSerializer,
     LoginSerializer,
@@ -19,8 +20,13 @@ from accounts.serializers import (
     UserSerializer,
     tokens_for,
 )
-from storycraft.errors import ApiError
 from storycraft.schema import errors
+
+
+class TokenNotValid(exceptions.APIException):
+    # Not AuthenticationFailed: the logout answers without a WWW-Authenticate challenge.
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "token_not_valid"
 
 
 class _Public(APIView):
@@ -56,9 +62,10 @@ class RegisterView(_NoStore, _AuthThrottled):
         serializer.is_valid(raise_exception=True)
         try:
             user = services.register_user(**serializer.validated_data)
-        except services.EmailTaken:
+        except EmailTaken as error:
+            # A field error, in the shape of the serializer's own check for the same thing.
             return Response(
-                {"email": ["A user with this email already exists."]},
+                {"email": [error.message]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         body = {**tokens_for(user), "user": UserSerializer(user).data}
@@ -94,7 +101,7 @@ class LogoutView(_Public):
         try:
             RefreshToken(serializer.validated_data["refresh"]).blacklist()
         except TokenError as error:
-            raise ApiError(str(error), code="token_not_valid", status_code=401) from None
+            raise TokenNotValid(str(error)) from None
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 

@@ -1,10 +1,25 @@
-"""One error shape for the API: DRF's bodies plus a stable machine-readable `code`."""
+"""One error shape for the API: DRF's bodies plus a stable machine-readable `code`.
+
+Services and selectors raise domain exceptions (storycraft.exceptions.DomainError, subclassed
+in each app's `exceptions.py`): a message, a code, perhaps a `retry_after`, and no HTTP. The
+status is chosen here, at the API edge, and nowhere else, from one table that each app's API
+layer fills in from its AppConfig.ready() with `register_error_statuses({Exception: status})`
+(videos/responses.py). So the app that answers with an exception says what it means in HTTP,
+and the kernel, which imports no app, only looks it up. A table of classes rather than a few
+kernel "kinds" (Conflict, Refused...): such kinds would only rename the statuses, and a 400
+and a 422 are both "refused" in the domain's words.
+
+The lookup follows the exception's classes, most specific first (a VideoNotFound is a
+kernel NotFound: 404). A domain exception that no app registered is a programming error: it
+is logged and becomes a 500; tests/test_error_statuses.py pins every class to its answer.
+"""
 
 import logging
 import sys
+from collections.abc import Mapping
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, RequestDataTooBig
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views import defaults
@@ -13,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from storycraft.connections import LOST_CONNECTION
+from storycraft.exceptions import DomainError, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -22,29 +38,53 @@ DATABASE_UNAVAILABLE = LOST_CONNECTION
 DATABASE_RETRY_AFTER = 5
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
+# The kernel's own exceptions; apps add theirs with register_error_statuses.
+_STATUSES: dict[type[DomainError], int] = {NotFound: status.HTTP_404_NOT_FOUND}
 
-class ApiError(exceptions.APIException):
-    """An error with a status, a message and a code that services may raise."""
 
-    def __init__(self, detail: str, *, code: str, status_code: int = status.HTTP_400_BAD_REQUEST):
-        super().__init__(detail=detail, code=code)
-        self.status_code = status_code
+def register_error_statuses(statuses: Mapping[type[DomainError], int]) -> None:
+    """Declare the HTTP status the API answers each of these domain exceptions with."""
+    for error, status_code in statuses.items():
+        if not (isinstance(error, type) and issubclass(error, DomainError)):
+            raise ImproperlyConfigured(f"{error!r} is not a DomainError.")
+        if _STATUSES.setdefault(error, status_code) != status_code:
+            raise ImproperlyConfigured(
+                f"{error.__name__} is already answered with {_STATUSES[error]}, not {status_code}."
+            )
+
+
+def status_of(error: DomainError) -> int | None:
+    """The status registered for the error's class or the nearest class it derives from."""
+    for cls in type(error).__mro__:
+        if cls in _STATUSES:
+            return _STATUSES[cls]
+    return None
+
+
+def domain_error_body(error: DomainError) -> dict:
+    return {"detail": error.message, "code": error.code}
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is too large."
+    default_code = "request_too_large"
 
 
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
-        exc = ApiError(
-            "Request body is too large.",
-            code="request_too_large",
-            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
-    # Django's own exceptions (a selector's Http404) get DRF's codes, not "error".
+        exc = RequestTooLarge()
+    # Django's own exceptions (a get_object_or_404) get DRF's codes, not "error".
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, DomainError):
-        response = error_response(exc.detail, code=exc.code, status_code=exc.status_code)
+        status_code = status_of(exc)
+        if status_code is None:
+            logger.error("no API status is registered for %s", type(exc).__name__)
+            return None  # re-raised: a 500
+        response = Response(domain_error_body(exc), status=status_code)
         if exc.retry_after is not None:
             response["Retry-After"] = str(exc.retry_after)
         return response
@@ -60,22 +100,6 @@ def exception_handler(exc, context):
     elif not isinstance(data, dict):
         response.data = {"detail": data, "code": "error"}
     return response
-
-
-def error_response(detail: str, *, code: str, status_code: int) -> Response:
-    return Response({"detail": detail, "code": code}, status=status_code)
-
-
-class DomainError(Exception):
-    """A refusal by a service that the API shows as `{"detail", "code"}` with its status."""
-
-    code = "error"
-    status_code = status.HTTP_400_BAD_REQUEST
-    retry_after: int | None = None  # seconds, sent as Retry-After
-
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
 
 
 def _wants_html(request) -> bool:

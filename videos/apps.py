@@ -7,7 +7,12 @@ class VideosConfig(AppConfig):
     verbose_name = "Videos"
 
     def ready(self):
+        # Imported here: these import models, which are not loaded when apps.py is.
+        from storycraft.errors import register_error_statuses
+        from videos.responses import ERROR_STATUSES
         from videos.schedules import ensure_sweeper_schedule
 
         # After every migrate (and every test-database flush) the sweeper is scheduled.
         post_migrate.connect(ensure_sweeper_schedule, sender=self)
+        # The API's status for each videos exception (the services know none).
+        register_error_statuses(ERROR_STATUSES)

@@ -1,8 +1,6 @@
 """Reading jobs on behalf of a user: another user's job is simply not found."""
 
-from django.http import Http404
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
-
+from videos.exceptions import InvalidLink, VideoNotFound
 from videos.models import VideoJob
 from videos.services.files import VIDEO, link_is_valid
 
@@ -15,7 +13,7 @@ def job_of(user, job_id) -> VideoJob:
     try:
         return jobs_of(user).get(pk=job_id)
     except VideoJob.DoesNotExist:
-        raise Http404("No such video.") from None
+        raise VideoNotFound() from None
 
 
 def job_by_id(job_id) -> VideoJob:
@@ -23,18 +21,19 @@ def job_by_id(job_id) -> VideoJob:
     try:
         return VideoJob.objects.get(pk=job_id)
     except VideoJob.DoesNotExist:
-        raise Http404("No such video.") from None
+        raise VideoNotFound() from None
 
 
 def job_for_download(
     *, user, job_id, expires: str | None, signature: str | None, what: str = VIDEO
 ) -> VideoJob:
     """The job whose file (or poster image) may be fetched: by a valid signed link (no
-    header, for a `<video src>` or `<img src>`), or by its owner's token."""
+    header, for a `<video src>` or `<img src>`), or by its owner (the view asks an
+    anonymous caller without a link to authenticate)."""
     if expires is not None or signature is not None:
         if not link_is_valid(job_id, expires=expires, signature=signature, what=what):
-            raise PermissionDenied("This link is invalid or has expired.")
+            raise InvalidLink()
         return job_by_id(job_id)
     if not user.is_authenticated:
-        raise NotAuthenticated()
+        raise VideoNotFound()
     return job_of(user, job_id)

@@ -2,15 +2,17 @@ from django.http import HttpResponseNotModified
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from storycraft.conditional import etag_matches
+from storycraft.errors import domain_error_body, status_of
 from storycraft.pagination import NewestFirstCursorPagination
 from storycraft.schema import errors, etag_parameters
-from videos import selectors
+from videos import responses, selectors
 from videos.models import JobStatus
 from videos.serializers import (
     BatchOrderSerializer,
@@ -50,6 +52,7 @@ def _answered_once(request, *, operation: str, run) -> Response:
         key=key,
         fingerprint=request_fingerprint(operation=operation, body=request.data),
         run=lambda: run(key),
+        error_answer=lambda error: Answer(status_of(error), domain_error_body(error)),
     )
     response = Response(answer.body, status=answer.status)
     if answer.replayed:
@@ -201,6 +204,16 @@ class VideoRemixView(_OrderThrottled):
         return _answered_once(request, operation=f"remix {source.id}", run=run)
 
 
+def _downloadable_job(request, job_id, *, what: str):
+    expires = request.query_params.get("expires")
+    signature = request.query_params.get("signature")
+    if expires is None and signature is None and not request.user.is_authenticated:
+        raise NotAuthenticated()  # without a signed link, the owner's token is needed
+    return selectors.job_for_download(
+        user=request.user, job_id=job_id, expires=expires, signature=signature, what=what
+    )
+
+
 class VideoFileView(APIView):
     """The MP4, for its owner's bearer token or for anyone holding a valid signed link."""
 
@@ -227,13 +240,8 @@ class VideoFileView(APIView):
         },
     )
     def get(self, request, job_id):
-        job = selectors.job_for_download(
-            user=request.user,
-            job_id=job_id,
-            expires=request.query_params.get("expires"),
-            signature=request.query_params.get("signature"),
-        )
-        return files.file_response(request, job)
+        job = _downloadable_job(request, job_id, what=files.VIDEO)
+        return responses.file_response(request, files.video_file(job))
 
 
 class VideoThumbnailView(APIView):
@@ -255,11 +263,5 @@ class VideoThumbnailView(APIView):
         },
     )
     def get(self, request, job_id):
-        job = selectors.job_for_download(
-            user=request.user,
-            job_id=job_id,
-            expires=request.query_params.get("expires"),
-            signature=request.query_params.get("signature"),
-            what=files.THUMBNAIL,
-        )
-        return files.thumbnail_response(job)
+        job = _downloadable_job(request, job_id, what=files.THUMBNAIL)
+        return responses.thumbnail_response(files.thumbnail_file(job))

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from wallet import services
+from wallet.exceptions import InsufficientCredits, LedgerKeyReused
 from wallet.forms import CreditAdjustmentForm
 from wallet.models import EntryKind, LedgerEntry, Wallet
 from wallet.selectors import hold_status, with_resolution_kind
@@ -76,9 +77,9 @@ class WalletAdmin(ReadOnlyAdmin):
                     staff=request.user,
                     key=f"admin:{data['request_id']}",
                 )
-            except services.InsufficientCredits as error:
+            except InsufficientCredits as error:
                 self.message_user(request, f"{wallet.user}: {error}", messages.ERROR)
-            except services.IdempotencyKeyReused:
+            except LedgerKeyReused:
                 # The browser's back button sent an old form again, with other values.
                 self.message_user(
                     request, f"{wallet.user}: {CreditAdjustmentForm.RESUBMITTED}", messages.ERROR

@@ -17,24 +17,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+from wallet.exceptions import InsufficientCredits, LedgerKeyReused
 from wallet.models import RESOLUTION_KINDS, EntryKind, LedgerEntry, Wallet
 
 WELCOME_KEY = "welcome"
-
-
-class InsufficientCredits(Exception):
-    def __init__(self, *, needed: int, available: int):
-        super().__init__(f"{needed} credits needed, {available} available.")
-        self.needed = needed
-        self.available = available
-
-
-class IdempotencyKeyReused(Exception):
-    """A key was used before for a different movement."""
-
-    def __init__(self, entry: LedgerEntry):
-        super().__init__(f"Key {entry.key!r} already recorded entry #{entry.pk} ({entry.kind}).")
-        self.entry = entry
 
 
 @dataclass(frozen=True)
@@ -257,7 +243,7 @@ def _check_same(entry: LedgerEntry, *, kind: str, balance_change=0, reserved_cha
         balance_change,
         reserved_change,
     ):
-        raise IdempotencyKeyReused(entry)
+        raise LedgerKeyReused(entry)
 
 
 def _write(

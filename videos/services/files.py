@@ -1,17 +1,17 @@
 """Where a finished video lives and the links that let a `<video>` tag fetch it."""
 
 import time
+from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.signing import Signer
-from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
+from videos.exceptions import NotReady
 from videos.models import JobStatus, VideoJob
-from videos.ranged import ranged_file_response
-from videos.services.errors import NotReady
 
 _signer = Signer(salt="videos.file-url")
 
@@ -87,20 +87,31 @@ def job_etag(job: VideoJob, *, now: float | None = None) -> str:
     return f'"{job.id.hex}-{job.updated_at.timestamp():.6f}-{window}"'
 
 
-def file_response(request, job: VideoJob):
-    """The stored MP4: streamed with Range support from local storage, or a redirect to a
-    presigned URL (S3 serves Range itself; Django never proxies it)."""
+@dataclass(frozen=True)
+class StoredFile:
+    """A stored file to send, for the view to answer with: either a presigned URL (S3
+    serves the bytes and their Ranges; Django never proxies them) or the file opened from
+    local storage, which the response closes once sent."""
+
+    content_type: str
+    url: str | None = None
+    fileobj: IO[bytes] | None = None
+    size: int | None = None
+    filename: str | None = None
+
+
+def video_file(job: VideoJob) -> StoredFile:
+    """The stored MP4. Raises NotReady until the job has one."""
     if job.status != JobStatus.COMPLETED or not job.file:
         raise NotReady(f"The video is {job.status.replace('_', ' ')}; it has no file yet.")
     if not is_local_storage():
-        return HttpResponseRedirect(
-            default_storage.url(job.file.name, expire=settings.FILE_URL_TTL)
+        return StoredFile(
+            "video/mp4", url=default_storage.url(job.file.name, expire=settings.FILE_URL_TTL)
         )
-    return ranged_file_response(
-        request,
-        default_storage.open(job.file.name, "rb"),
+    return StoredFile(
+        "video/mp4",
+        fileobj=default_storage.open(job.file.name, "rb"),
         size=default_storage.size(job.file.name),
-        content_type="video/mp4",
         filename=f"{job.id}.mp4",
     )
 
@@ -108,18 +119,13 @@ def file_response(request, job: VideoJob):
 THUMBNAIL_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
 
 
-def thumbnail_response(job: VideoJob):
-    """The stored poster image, or a redirect to a presigned URL."""
+def thumbnail_file(job: VideoJob) -> StoredFile:
+    """The stored poster image. Raises NotReady until the job has one."""
     if job.status != JobStatus.COMPLETED or not job.thumbnail:
         state = "has no poster image yet" if job.status == JobStatus.COMPLETED else "not ready"
         raise NotReady(f"The video is {job.status.replace('_', ' ')}; it {state}.")
     name = job.thumbnail.name
+    content_type = THUMBNAIL_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
     if not is_local_storage():
-        return HttpResponseRedirect(default_storage.url(name, expire=settings.FILE_URL_TTL))
-    extension = name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        default_storage.open(name, "rb"),
-        content_type=THUMBNAIL_TYPES.get(extension, "application/octet-stream"),
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+        return StoredFile(content_type, url=default_storage.url(name, expire=settings.FILE_URL_TTL))
+    return StoredFile(content_type, fileobj=default_storage.open(name, "rb"))

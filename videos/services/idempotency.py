@@ -15,13 +15,14 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from storycraft.connections import once_more_on_lost_connection
-from videos.models import IdempotencyRecord
-from videos.services.errors import (
+from storycraft.exceptions import DomainError
+from videos.exceptions import (
     IdempotencyKeyInUse,
-    IdempotencyKeyReused,
+    IdempotencyKeyReusedForOtherRequest,
     ProviderRejectedError,
     ProviderUnavailableError,
 )
+from videos.models import IdempotencyRecord
 
 # Longer than an order can take (the provider's read timeout and its retries), so only a
 # request whose process died loses its claim on the key.
@@ -45,11 +46,20 @@ def request_fingerprint(*, operation: str, body) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def answer_once(*, user, key: str | None, fingerprint: str, run: Callable[[], Answer]) -> Answer:
+def answer_once(
+    *,
+    user,
+    key: str | None,
+    fingerprint: str,
+    run: Callable[[], Answer],
+    error_answer: Callable[[DomainError], Answer],
+) -> Answer:
     """Run the request once per (user, key) and give every request with that key its answer.
+    `error_answer` is how the API answers one of the FINAL_ERRORS (this module knows no
+    statuses).
 
-    Raises IdempotencyKeyReused (another body or endpoint) and IdempotencyKeyInUse (the
-    first request is still running after IDEMPOTENCY_WAIT_SECONDS)."""
+    Raises IdempotencyKeyReusedForOtherRequest (another body or endpoint) and
+    IdempotencyKeyInUse (the first request is still running after IDEMPOTENCY_WAIT_SECONDS)."""
     if not key:
         return run()
     claimed = _claim_or_wait(user=user, key=key, fingerprint=fingerprint)
@@ -58,7 +68,7 @@ def answer_once(*, user, key: str | None, fingerprint: str, run: Callable[[], An
     try:
         answer = run()
     except FINAL_ERRORS as error:
-        answer = Answer(error.status_code, {"detail": error.detail, "code": error.code})
+        answer = error_answer(error)
     except BaseException:
         _release(claimed)
         raise
@@ -83,7 +93,7 @@ def _claim_or_wait(*, user, key: str, fingerprint: str) -> IdempotencyRecord | A
         if record is None:
             continue  # its first request failed without creating anything: try to claim it
         if record.fingerprint != fingerprint:
-            raise IdempotencyKeyReused(
+            raise IdempotencyKeyReusedForOtherRequest(
                 "This Idempotency-Key was already used with a different request "
                 "(another body, or the other order endpoint)."
             )

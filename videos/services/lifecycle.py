@@ -12,10 +12,10 @@ from django.db.models import Case, DateTimeField, F, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from videos.exceptions import NotCancellable
 from videos.models import ChargeStatus, JobStatus, VideoJob
 from videos.provider import get_provider
 from videos.provider.base import ProviderError, ProviderNotFound, ProviderVideo
-from videos.services.errors import NotCancellable
 from wallet.models import EntryKind
 from wallet.services import release_hold, settle_hold
 

@@ -11,18 +11,19 @@ from django.utils import timezone
 
 from catalog.styles import provider_prompt
 from storycraft.connections import once_more_on_lost_connection
+from videos.exceptions import (
+    IdempotencyKeyReusedForOtherRequest,
+    InsufficientCreditsError,
+    ProviderRejectedError,
+    ProviderUnavailableError,
+)
 from videos.models import Batch, JobStatus, VideoJob
 from videos.pricing import VideoSpec
 from videos.provider import get_provider
 from videos.provider.base import ProviderError, ProviderNotFound, ProviderRejected, ProviderVideo
 from videos.services import lifecycle
-from videos.services.errors import (
-    IdempotencyKeyReused,
-    InsufficientCreditsError,
-    ProviderRejectedError,
-    ProviderUnavailableError,
-)
-from wallet.services import HoldRequest, InsufficientCredits, reserve_credits
+from wallet.exceptions import InsufficientCredits
+from wallet.services import HoldRequest, reserve_credits
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def _fingerprint(payload) -> str:
 
 def _check_replay(existing, fingerprint: str):
     if existing.request_fingerprint != fingerprint:
-        raise IdempotencyKeyReused(
+        raise IdempotencyKeyReusedForOtherRequest(
             "This Idempotency-Key was already used with a different request body."
         )
     return existing
@@ -82,7 +83,7 @@ def order_video(
     """Reserve the credits, create the job and hand it to the provider (as a remix of
     `remixed_from` when given).
 
-    Raises InsufficientCreditsError (nothing created), IdempotencyKeyReused, and
+    Raises InsufficientCreditsError (nothing created), IdempotencyKeyReusedForOtherRequest, and
     ProviderRejectedError / ProviderUnavailableError (job failed, credits released)."""
     request = spec.request
     if remixed_from is not None:

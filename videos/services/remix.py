@@ -2,15 +2,10 @@
 like any other (same model, length, size and price as the source)."""
 
 from catalog.models import CatalogModel
-from storycraft.errors import DomainError
+from videos.exceptions import CannotRemix, NotReady
 from videos.models import JobStatus, VideoJob
 from videos.pricing import VideoSpec
-from videos.services.errors import NotReady
 from videos.services.ordering import order_video
-
-
-class CannotRemix(DomainError):
-    code = "remix_not_supported"
 
 
 def remix_video(

@@ -1,10 +1,9 @@
 import pytest
 
+from wallet.exceptions import InsufficientCredits, LedgerKeyReused
 from wallet.models import EntryKind
 from wallet.services import (
     HoldRequest,
-    IdempotencyKeyReused,
-    InsufficientCredits,
     deduct_credits,
     grant_credits,
     reserve_credits,
@@ -38,7 +37,7 @@ def test_it_grants_once_when_retried_with_the_same_key():
 def test_it_refuses_a_grant_key_reused_for_a_deduction():
     alice = person("alice", available=100)
     grant_credits(user=alice, amount=50, reason="ticket 12", key="ticket:12")
-    with pytest.raises(IdempotencyKeyReused):
+    with pytest.raises(LedgerKeyReused):
         deduct_credits(user=alice, amount=50, reason="ticket 12", key="ticket:12")
 
 

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wallet import services
+from wallet.exceptions import InsufficientCredits
 from wallet.models import LedgerEntry
 from wallet.tests.helpers import person, wallet_of
 
@@ -49,7 +50,7 @@ def apply(user, expected: Expected, operation: str, argument) -> None:
         try:
             services.deduct_credits(user=user, amount=argument, reason="test")
             expected.balance -= argument
-        except services.InsufficientCredits:
+        except InsufficientCredits:
             assert argument > expected.available
     elif operation == "reserve":
         keys = [f"video:{len(expected.holds) + n}" for n in range(len(argument))]
@@ -58,7 +59,7 @@ def apply(user, expected: Expected, operation: str, argument) -> None:
         ]
         try:
             entries = services.reserve_credits(user=user, holds=requests)
-        except services.InsufficientCredits:
+        except InsufficientCredits:
             assert sum(argument) > expected.available
             return
         expected.reserved += sum(argument)

@@ -3,11 +3,10 @@ import uuid
 import pytest
 from django.db import transaction
 
+from wallet.exceptions import InsufficientCredits, LedgerKeyReused
 from wallet.models import EntryKind
 from wallet.services import (
     HoldRequest,
-    IdempotencyKeyReused,
-    InsufficientCredits,
     reserve_credits,
 )
 from wallet.tests.helpers import entries_of, person, wallet_of
@@ -74,7 +73,7 @@ def test_it_places_only_the_new_holds_of_a_retried_batch():
 def test_it_refuses_a_key_reused_for_another_amount():
     alice = person("alice", available=100)
     reserve_credits(user=alice, holds=[HoldRequest(amount=40, key="video:1")])
-    with pytest.raises(IdempotencyKeyReused):
+    with pytest.raises(LedgerKeyReused):
         reserve_credits(user=alice, holds=[HoldRequest(amount=50, key="video:1")])
 
 

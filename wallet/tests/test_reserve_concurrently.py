@@ -3,8 +3,9 @@ import threading
 import pytest
 from django.db import connection
 
+from wallet.exceptions import InsufficientCredits
 from wallet.models import EntryKind
-from wallet.services import HoldRequest, InsufficientCredits, reserve_credits
+from wallet.services import HoldRequest, reserve_credits
 from wallet.tests.helpers import entries_of, person, wallet_of
 
 

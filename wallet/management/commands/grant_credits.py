@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from wallet import services
+from wallet.exceptions import LedgerKeyReused
 from wallet.selectors import available_credits
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             raise CommandError(f"No user with email {email}.") from None
         try:
             entry = services.grant_credits(user=user, amount=amount, reason=reason, key=key)
-        except (ValueError, services.IdempotencyKeyReused) as error:
+        except (ValueError, LedgerKeyReused) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"Entry #{entry.pk}: {entry.amount} credits granted to {user.email}; "

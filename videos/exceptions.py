@@ -1,0 +1,67 @@
+"""What the videos services and selectors refuse, without HTTP: the API's statuses for
+these are declared in videos/responses.py."""
+
+from storycraft.exceptions import DomainError, NotFound
+
+
+class VideoNotFound(NotFound):
+    """No such job, or it belongs to another user (who may not learn that it exists)."""
+
+    default_message = "No such video."
+
+
+class InvalidLink(DomainError):
+    """A signed file link that was forged, altered or has expired."""
+
+    code = "permission_denied"
+    default_message = "This link is invalid or has expired."
+
+
+class InsufficientCreditsError(DomainError):
+    """The order costs more than the wallet has available; nothing was created."""
+
+    code = "insufficient_credits"
+
+
+class IdempotencyKeyReusedForOtherRequest(DomainError):
+    """The client's Idempotency-Key was first sent with another request (another body,
+    endpoint or source video), so it cannot answer this one."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInUse(DomainError):
+    """The first request with this Idempotency-Key is still running."""
+
+    code = "idempotency_key_in_use"
+    retry_after = 2
+
+
+class ProviderRejectedError(DomainError):
+    """The provider refused the job (its content or parameters); it failed, refunded."""
+
+    code = "provider_rejected"
+
+
+class ProviderUnavailableError(DomainError):
+    """The provider could not be reached or failed; the job failed, refunded."""
+
+    code = "provider_unavailable"
+
+
+class NotReady(DomainError):
+    """The job has not reached the state this needs (a file, a poster, a finished source)."""
+
+    code = "not_ready"
+
+
+class NotCancellable(DomainError):
+    """The job is downloading or over: too late to cancel."""
+
+    code = "not_cancellable"
+
+
+class CannotRemix(DomainError):
+    """The source video's catalog model has no remix endpoint."""
+
+    code = "remix_not_supported"

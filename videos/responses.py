@@ -1,0 +1,57 @@
+"""How the videos API answers: the HTTP status of each videos domain exception, and the
+responses that send a stored file. The services and selectors know nothing of HTTP; this
+module and the views are the videos app's API edge."""
+
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from rest_framework import status
+
+from videos.exceptions import (
+    CannotRemix,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReusedForOtherRequest,
+    InsufficientCreditsError,
+    InvalidLink,
+    NotCancellable,
+    NotReady,
+    ProviderRejectedError,
+    ProviderUnavailableError,
+    VideoNotFound,
+)
+from videos.ranged import ranged_file_response
+from videos.services.files import StoredFile
+
+# Registered with storycraft.errors by VideosConfig.ready().
+ERROR_STATUSES = {
+    VideoNotFound: status.HTTP_404_NOT_FOUND,
+    InvalidLink: status.HTTP_403_FORBIDDEN,
+    InsufficientCreditsError: status.HTTP_402_PAYMENT_REQUIRED,
+    IdempotencyKeyReusedForOtherRequest: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    IdempotencyKeyInUse: status.HTTP_409_CONFLICT,
+    ProviderRejectedError: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    ProviderUnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
+    NotReady: status.HTTP_409_CONFLICT,
+    NotCancellable: status.HTTP_409_CONFLICT,
+    CannotRemix: status.HTTP_400_BAD_REQUEST,
+}
+
+
+def file_response(request, stored: StoredFile) -> HttpResponse:
+    """The MP4, whole or the one Range asked for, or a redirect to its presigned URL."""
+    if stored.url is not None:
+        return HttpResponseRedirect(stored.url)
+    return ranged_file_response(
+        request,
+        stored.fileobj,
+        size=stored.size,
+        content_type=stored.content_type,
+        filename=stored.filename,
+    )
+
+
+def thumbnail_response(stored: StoredFile) -> HttpResponse:
+    """The poster image, or a redirect to its presigned URL."""
+    if stored.url is not None:
+        return HttpResponseRedirect(stored.url)
+    response = FileResponse(stored.fileobj, content_type=stored.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

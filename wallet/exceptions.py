@@ -1,0 +1,27 @@
+"""What the wallet services refuse. No wallet endpoint answers with these: the videos
+services turn a shortfall into their own order-level error, and the admin and the
+grant_credits command show them as messages."""
+
+from storycraft.exceptions import DomainError
+
+
+class InsufficientCredits(DomainError):
+    """A hold or deduction larger than the wallet's available credits; nothing moved."""
+
+    code = "insufficient_credits"
+
+    def __init__(self, *, needed: int, available: int):
+        super().__init__(f"{needed} credits needed, {available} available.")
+        self.needed = needed
+        self.available = available
+
+
+class LedgerKeyReused(DomainError):
+    """A movement's key already recorded a different movement on this wallet (the key
+    replays its own entry, never records a second one)."""
+
+    code = "ledger_key_reused"
+
+    def __init__(self, entry):
+        super().__init__(f"Key {entry.key!r} already recorded entry #{entry.pk} ({entry.kind}).")
+        self.entry = entry
