@@ -37,6 +37,16 @@ class IdempotencyKeyReused(Exception):
         self.entry = entry
 
 
+class HoldBelongsToVideo(Exception):
+    """A video's hold ends with its job: only the video lifecycle, naming the video,
+    settles or releases it (released from the wallet, the job would still be delivered)."""
+
+    def __init__(self, *, hold_id: int, video_id: uuid.UUID):
+        super().__init__(f"Entry #{hold_id} holds credits for video {video_id}.")
+        self.hold_id = hold_id
+        self.video_id = video_id
+
+
 @dataclass(frozen=True)
 class HoldRequest:
     amount: int
@@ -186,19 +196,29 @@ def _reserve_at_once(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry]
     return LedgerEntry.objects.bulk_create(entries)
 
 
-def settle_hold(*, hold_id: int) -> LedgerEntry:
-    """Charge the held credits. Returns the hold's resolution, whichever kind came first."""
-    return _resolve(hold_id=hold_id, kind=EntryKind.SETTLE, note="", staff=None)
+def settle_hold(*, hold_id: int, video_id: uuid.UUID | None = None) -> LedgerEntry:
+    """Charge the held credits. Returns the hold's resolution, whichever kind came first.
+    A video's hold is settled only by naming its video (see HoldBelongsToVideo)."""
+    return _resolve(hold_id=hold_id, video_id=video_id, kind=EntryKind.SETTLE, note="", staff=None)
 
 
-def release_hold(*, hold_id: int, note: str = "", staff=None) -> LedgerEntry:
-    """Give the held credits back. Returns the hold's resolution, whichever kind came first."""
-    return _resolve(hold_id=hold_id, kind=EntryKind.RELEASE, note=note, staff=staff)
+def release_hold(
+    *, hold_id: int, video_id: uuid.UUID | None = None, note: str = "", staff=None
+) -> LedgerEntry:
+    """Give the held credits back. Returns the hold's resolution, whichever kind came first.
+    A video's hold is released only by naming its video (see HoldBelongsToVideo)."""
+    return _resolve(
+        hold_id=hold_id, video_id=video_id, kind=EntryKind.RELEASE, note=note, staff=staff
+    )
 
 
-def _resolve(*, hold_id: int, kind: EntryKind, note: str, staff) -> LedgerEntry:
+def _resolve(
+    *, hold_id: int, video_id: uuid.UUID | None, kind: EntryKind, note: str, staff
+) -> LedgerEntry:
     with transaction.atomic():
         hold = LedgerEntry.objects.get(pk=hold_id, kind=EntryKind.HOLD)
+        if hold.video_id is not None and hold.video_id != video_id:
+            raise HoldBelongsToVideo(hold_id=hold.pk, video_id=hold.video_id)
         wallet = _locked_wallet(wallet_id=hold.wallet_id)
         # Under the wallet's lock nobody else can be resolving this hold right now.
         resolution = LedgerEntry.objects.filter(hold=hold, kind__in=RESOLUTION_KINDS).first()
