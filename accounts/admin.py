@@ -174,15 +174,10 @@ class UserAdmin(DjangoUserAdmin):
 
     def _adjust_credits(self, request, user: User, data: dict) -> bool:
         """Move the credits; False when the form should be shown again to fix it."""
-        move = (
-            wallet_services.grant_credits
-            if data["operation"] == CreditAdjustmentForm.GRANT
-            else wallet_services.deduct_credits
-        )
         try:
-            entry = move(
+            entry = wallet_services.adjust_credits(
                 user=user,
-                amount=data["amount"],
+                change=data["change"],
                 reason=data["reason"],
                 staff=request.user,
                 # The form's request id: a double submit records one movement.

@@ -62,16 +62,11 @@ class WalletAdmin(ReadOnlyAdmin):
         return TemplateResponse(request, "admin/wallet/wallet/adjust_credits.html", context)
 
     def _apply_adjustment(self, request, wallets, data: dict) -> None:
-        move = (
-            services.grant_credits
-            if data["operation"] == CreditAdjustmentForm.GRANT
-            else services.deduct_credits
-        )
         for wallet in wallets:
             try:
-                entry = move(
+                entry = services.adjust_credits(
                     user=wallet.user,
-                    amount=data["amount"],
+                    change=data["change"],
                     reason=data["reason"],
                     staff=request.user,
                     key=f"admin:{data['request_id']}",

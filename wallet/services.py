@@ -81,38 +81,39 @@ def grant_credits(
     *, user, amount: int, reason: str, staff=None, key: str | None = None
 ) -> LedgerEntry:
     """Add credits to the user's balance; `reason` is recorded as the entry's note."""
-    _check_movement(amount=amount, reason=reason)
-    with transaction.atomic():
-        wallet = _locked_wallet_of(user)
-        if existing := _entry_with_key(wallet, key, kind=EntryKind.GRANT, balance_change=amount):
-            return existing
-        return _write(
-            wallet,
-            kind=EntryKind.GRANT,
-            balance_change=amount,
-            key=key or "",
-            note=reason,
-            created_by=staff,
-        )
+    _check_positive(amount)
+    return adjust_credits(user=user, change=amount, reason=reason, staff=staff, key=key)
 
 
 def deduct_credits(
     *, user, amount: int, reason: str, staff=None, key: str | None = None
 ) -> LedgerEntry:
     """Take credits from the user's available amount, never below zero."""
-    _check_movement(amount=amount, reason=reason)
+    _check_positive(amount)
+    return adjust_credits(user=user, change=-amount, reason=reason, staff=staff, key=key)
+
+
+def adjust_credits(
+    *, user, change: int, reason: str, staff=None, key: str | None = None
+) -> LedgerEntry:
+    """Grant (`change` > 0) or deduct (`change` < 0) credits by hand, recording the reason
+    and the staff member. A deduction never takes more than is available; with `key`,
+    the same adjustment made again returns the first entry."""
+    if change == 0:
+        raise ValueError("The amount must be a non-zero number of credits.")
+    if not reason.strip():
+        raise ValueError("A reason is required.")
+    kind = EntryKind.GRANT if change > 0 else EntryKind.DEDUCTION
     with transaction.atomic():
         wallet = _locked_wallet_of(user)
-        if existing := _entry_with_key(
-            wallet, key, kind=EntryKind.DEDUCTION, balance_change=-amount
-        ):
+        if existing := _entry_with_key(wallet, key, kind=kind, balance_change=change):
             return existing
-        if wallet.available < amount:
-            raise InsufficientCredits(needed=amount, available=wallet.available)
+        if wallet.available < -change:
+            raise InsufficientCredits(needed=-change, available=wallet.available)
         return _write(
             wallet,
-            kind=EntryKind.DEDUCTION,
-            balance_change=-amount,
+            kind=kind,
+            balance_change=change,
             key=key or "",
             note=reason,
             created_by=staff,
@@ -238,11 +239,9 @@ def _resolve(
         )
 
 
-def _check_movement(*, amount: int, reason: str) -> None:
+def _check_positive(amount: int) -> None:
     if amount <= 0:
         raise ValueError("The amount must be a positive number of credits.")
-    if not reason.strip():
-        raise ValueError("A reason is required.")
 
 
 def _locked_wallet(*, wallet_id: int) -> Wallet:
