@@ -17,7 +17,6 @@ from videos.models import VideoJob
 from wallet import services as wallet_services
 from wallet.forms import CreditAdjustmentForm
 from wallet.selectors import entries_of, hold_status, usage_of, usage_totals, wallet_totals
-from wallet.services import open_wallet
 
 RECENT_ENTRIES = 20
 RECENT_JOBS = 10
@@ -202,9 +201,3 @@ class UserAdmin(DjangoUserAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_move_credits"] = request.user.has_perm("wallet.move_credits")
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            # The add form saves the user itself, not through UserManager.create_user.
-            open_wallet(user=obj)

@@ -251,7 +251,7 @@ def _locked_wallet(*, wallet_id: int) -> Wallet:
 def _locked_wallet_of(user) -> Wallet:
     wallet = Wallet.objects.select_for_update().filter(user=user).first()
     if wallet is None:
-        # Users created without UserManager (raw saves, fixtures) get their wallet late.
+        # Users saved raw (fixtures) get their wallet on first use.
         wallet = _locked_wallet(wallet_id=open_wallet(user=user).pk)
     return wallet
 
