@@ -18,7 +18,6 @@ from wallet import services as wallet_services
 from wallet.exceptions import InsufficientCredits, LedgerKeyReused
 from wallet.forms import CreditAdjustmentForm
 from wallet.selectors import entries_of, hold_status, usage_of, usage_totals, wallet_totals
-from wallet.services import open_wallet
 
 RECENT_ENTRIES = 20
 RECENT_JOBS = 10
@@ -175,15 +174,10 @@ class UserAdmin(DjangoUserAdmin):
 
     def _adjust_credits(self, request, user: User, data: dict) -> bool:
         """Move the credits; False when the form should be shown again to fix it."""
-        move = (
-            wallet_services.grant_credits
-            if data["operation"] == CreditAdjustmentForm.GRANT
-            else wallet_services.deduct_credits
-        )
         try:
-            entry = move(
+            entry = wallet_services.adjust_credits(
                 user=user,
-                amount=data["amount"],
+                change=data["change"],
                 reason=data["reason"],
                 staff=request.user,
                 # The form's request id: a double submit records one movement.
@@ -208,9 +202,3 @@ class UserAdmin(DjangoUserAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_move_credits"] = request.user.has_perm("wallet.move_credits")
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            # The add form saves the user itself, not through UserManager.create_user.
-            open_wallet(user=obj)

@@ -5,8 +5,6 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from wallet.services import open_wallet
-
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -20,10 +18,10 @@ class UserManager(BaseUserManager):
             raise ValueError("An email is required.")
         user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
-        # The wallet and its welcome credits exist from the user's first committed moment.
+        # One transaction with what post_save receivers write (the wallet app opens the
+        # user's wallet with its welcome credits): the user exists with them or not at all.
         with transaction.atomic(using=self._db):
             user.save(using=self._db)
-            open_wallet(user=user)
         return user
 
     def create_superuser(self, email, password=None, **extra_fields):

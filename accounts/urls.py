@@ -1,5 +1,4 @@
 from accounts import views
-from live.views import StreamTicketView
 from storycraft.routing import route
 
 urlpatterns = [
@@ -8,5 +7,4 @@ urlpatterns = [
     *route("refresh", views.RefreshView.as_view(), "refresh"),
     *route("logout", views.LogoutView.as_view(), "logout"),
     *route("me", views.MeView.as_view(), "me"),
-    *route("stream-ticket", StreamTicketView.as_view(), "stream-ticket"),
 ]

@@ -3,9 +3,14 @@
 INSTALLED_APPS names StoryCraftAdminConfig instead of django.contrib.admin, so
 `admin.site` everywhere is a StoryCraftAdminSite. This module is imported while the
 app registry is still loading: models are imported inside methods only.
+
+Apps add panels to the dashboard from their admin module with `dashboard_panel`, as
+they register their ModelAdmins, so this module imports no app.
 """
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -42,7 +47,16 @@ class StoryCraftAdminSite(admin.AdminSite):
     index_title = "Support dashboard"
 
     def index(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "dashboard": support_dashboard()}
+        dashboard = support_dashboard()
+        panels = [
+            {"id": f"attention-{name}", "caption": _caption_of(name), "rows": rows}
+            for name, rows in dashboard.items()
+        ]
+        extra_context = {
+            **(extra_context or {}),
+            "dashboard": dashboard,
+            "dashboard_panels": panels,
+        }
         return super().index(request, extra_context)
 
     @method_decorator(never_cache)
@@ -77,16 +91,49 @@ class StoryCraftAdminConfig(AdminConfig):
     default_site = "storycraft.admin.StoryCraftAdminSite"
 
 
-def support_dashboard() -> dict:
-    """What support checks first: jobs needing attention and the worker's task records.
+# A row: {"label", "help", "count" (None: a link only), "url"}.
+Rows = list[dict]
 
-    Three queries: one aggregate over the jobs, two counts over django-q2's tables.
-    """
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    caption: str
+    rows: Callable[[], Rows]
+
+
+_panels: dict[str, DashboardPanel] = {}
+WORKER_TASKS = "tasks"
+WORKER_TASKS_CAPTION = "Worker tasks (django-q2)"
+
+
+def dashboard_panel(name: str, *, caption: str):
+    """Register the decorated function, returning rows, as a panel of the support
+    dashboard. Panels show in the order registered, before the worker's tasks."""
+
+    def register(rows: Callable[[], Rows]) -> Callable[[], Rows]:
+        _panels[name] = DashboardPanel(caption=caption, rows=rows)
+        return rows
+
+    return register
+
+
+def _caption_of(name: str) -> str:
+    return WORKER_TASKS_CAPTION if name == WORKER_TASKS else _panels[name].caption
+
+
+def support_dashboard() -> dict[str, Rows]:
+    """What support checks first, by panel: the apps' panels, then the worker's tasks."""
+    return {
+        **{name: panel.rows() for name, panel in _panels.items()},
+        WORKER_TASKS: worker_tasks(),
+    }
+
+
+def worker_tasks() -> Rows:
+    """django-q2's task pages, with failures of the last day counted (one query, two
+    with the database broker)."""
     from django_q.models import Failure, OrmQ
 
-    from videos.admin import attention_counts
-
-    jobs = attention_counts()
     a_day_ago = timezone.now() - timedelta(days=1)
     tasks = [
         {
@@ -119,33 +166,4 @@ def support_dashboard() -> dict:
                 "url": reverse("admin:django_q_ormq_changelist"),
             },
         )
-    job_list = reverse("admin:videos_videojob_changelist")
-    return {
-        "jobs": [
-            {
-                "label": "Stuck jobs",
-                "help": "unfinished for more than 15 minutes",
-                "count": jobs["stuck"],
-                "url": f"{job_list}?attention=stuck",
-            },
-            {
-                "label": "Failed in the last 24 hours",
-                "help": "refunded; the error is on each job",
-                "count": jobs["failed_today"],
-                "url": f"{job_list}?attention=failed_today",
-            },
-            {
-                "label": "Cancelled in the last 24 hours",
-                "help": "by their owners; refunded",
-                "count": jobs["cancelled_today"],
-                "url": f"{job_list}?attention=cancelled_today",
-            },
-            {
-                "label": "Credits still held",
-                "help": f"{jobs['held_credits']} credits reserved for unfinished jobs",
-                "count": jobs["unsettled"],
-                "url": f"{job_list}?attention=unsettled",
-            },
-        ],
-        "tasks": tasks,
-    }
+    return tasks

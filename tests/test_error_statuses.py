@@ -53,9 +53,15 @@ ANSWERS = [
 
 # Never answered through the mapping: the videos services translate a shortfall into
 # InsufficientCreditsError, a ledger key's reuse only happens to the admin and commands
-# (reaching the API edge would be a bug, and is a 500), and RegisterView answers
-# EmailTaken as a field error, the shape of the serializer's own check.
-NOT_API_ANSWERS = {wallet.InsufficientCredits, wallet.LedgerKeyReused, accounts.EmailTaken}
+# (reaching the API edge would be a bug, and is a 500), as does a video's hold released
+# from the wallet, and RegisterView answers EmailTaken as a field error, the shape of the
+# serializer's own check.
+NOT_API_ANSWERS = {
+    wallet.InsufficientCredits,
+    wallet.LedgerKeyReused,
+    wallet.HoldBelongsToVideo,
+    accounts.EmailTaken,
+}
 
 
 @pytest.mark.parametrize(("error", "status", "body", "retry_after"), ANSWERS, ids=repr)

@@ -1,28 +1,24 @@
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from storycraft.admin import dashboard_panel
 from videos.models import (
     ACTIVE_STATUSES,
     Batch,
     ChargeStatus,
-    JobStatus,
     VideoJob,
     WebhookDelivery,
 )
+from videos.selectors import attention_conditions, attention_counts
 from videos.services import lifecycle
 from videos.services.polling import refresh_job
-
-STUCK_AFTER = timedelta(minutes=15)
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -44,22 +40,37 @@ class AttentionFilter(admin.SimpleListFilter):
         return queryset if condition is None else queryset.filter(condition)
 
 
-def attention_conditions(now) -> dict[str, Q]:
-    return {
-        "stuck": Q(status__in=ACTIVE_STATUSES, created_at__lt=now - STUCK_AFTER),
-        "failed_today": Q(status=JobStatus.FAILED, updated_at__gte=now - timedelta(days=1)),
-        "cancelled_today": Q(status=JobStatus.CANCELLED, updated_at__gte=now - timedelta(days=1)),
-        "unsettled": Q(charge_status=ChargeStatus.PENDING),
-    }
-
-
-def attention_counts() -> dict[str, int]:
-    """The AttentionFilter's counts and the credits still held, in one query."""
-    conditions = attention_conditions(timezone.now())
-    return VideoJob.objects.filter(Q(*conditions.values(), _connector=Q.OR)).aggregate(
-        **{name: Count("pk", filter=condition) for name, condition in conditions.items()},
-        held_credits=Sum("cost", filter=conditions["unsettled"], default=0),
-    )
+@dashboard_panel("jobs", caption="Video jobs needing attention")
+def jobs_needing_attention() -> list[dict]:
+    """The support dashboard's first panel: the AttentionFilter's counts (one query)."""
+    jobs = attention_counts()
+    job_list = reverse("admin:videos_videojob_changelist")
+    return [
+        {
+            "label": "Stuck jobs",
+            "help": "unfinished for more than 15 minutes",
+            "count": jobs["stuck"],
+            "url": f"{job_list}?attention=stuck",
+        },
+        {
+            "label": "Failed in the last 24 hours",
+            "help": "refunded; the error is on each job",
+            "count": jobs["failed_today"],
+            "url": f"{job_list}?attention=failed_today",
+        },
+        {
+            "label": "Cancelled in the last 24 hours",
+            "help": "by their owners; refunded",
+            "count": jobs["cancelled_today"],
+            "url": f"{job_list}?attention=cancelled_today",
+        },
+        {
+            "label": "Credits still held",
+            "help": f"{jobs['held_credits']} credits reserved for unfinished jobs",
+            "count": jobs["unsettled"],
+            "url": f"{job_list}?attention=unsettled",
+        },
+    ]
 
 
 @admin.register(VideoJob)

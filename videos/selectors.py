@@ -1,7 +1,12 @@
 """Reading jobs on behalf of a user: another user's job is simply not found."""
 
+from datetime import timedelta
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
 from videos.exceptions import InvalidLink, VideoNotFound
-from videos.models import VideoJob
+from videos.models import ACTIVE_STATUSES, ChargeStatus, JobStatus, VideoJob
 from videos.services.files import VIDEO, link_is_valid
 
 
@@ -37,3 +42,26 @@ def job_for_download(
     if not user.is_authenticated:
         raise VideoNotFound()
     return job_of(user, job_id)
+
+
+# Unfinished for longer than this, a job is stuck: support should look at it.
+STUCK_AFTER = timedelta(minutes=15)
+
+
+def attention_conditions(now) -> dict[str, Q]:
+    """What makes a job need support's attention, by name (the admin's filter, the dashboard)."""
+    return {
+        "stuck": Q(status__in=ACTIVE_STATUSES, created_at__lt=now - STUCK_AFTER),
+        "failed_today": Q(status=JobStatus.FAILED, updated_at__gte=now - timedelta(days=1)),
+        "cancelled_today": Q(status=JobStatus.CANCELLED, updated_at__gte=now - timedelta(days=1)),
+        "unsettled": Q(charge_status=ChargeStatus.PENDING),
+    }
+
+
+def attention_counts() -> dict[str, int]:
+    """How many jobs meet each attention condition, and the credits still held, in one query."""
+    conditions = attention_conditions(timezone.now())
+    return VideoJob.objects.filter(Q(*conditions.values(), _connector=Q.OR)).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in conditions.items()},
+        held_credits=Sum("cost", filter=conditions["unsettled"], default=0),
+    )

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from wallet import services
-from wallet.exceptions import InsufficientCredits, LedgerKeyReused
+from wallet.exceptions import HoldBelongsToVideo, InsufficientCredits, LedgerKeyReused
 from wallet.forms import CreditAdjustmentForm
 from wallet.models import EntryKind, LedgerEntry, Wallet
 from wallet.selectors import hold_status, with_resolution_kind
@@ -63,16 +63,11 @@ class WalletAdmin(ReadOnlyAdmin):
         return TemplateResponse(request, "admin/wallet/wallet/adjust_credits.html", context)
 
     def _apply_adjustment(self, request, wallets, data: dict) -> None:
-        move = (
-            services.grant_credits
-            if data["operation"] == CreditAdjustmentForm.GRANT
-            else services.deduct_credits
-        )
         for wallet in wallets:
             try:
-                entry = move(
+                entry = services.adjust_credits(
                     user=wallet.user,
-                    amount=data["amount"],
+                    change=data["change"],
                     reason=data["reason"],
                     staff=request.user,
                     key=f"admin:{data['request_id']}",
@@ -127,36 +122,34 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     @admin.action(description="Release selected pending holds", permissions=["move_credits"])
     def release_holds(self, request, queryset):
         holds = [entry for entry in queryset if hold_status(entry) == "pending"]
-        # A video's hold ends with its job: released here, the job would stay queued with
-        # its credits gone back, and its file would later be stored for nothing.
-        video_holds = [hold for hold in holds if hold.video_id]
-        for hold in video_holds:
-            self.message_user(
-                request,
-                format_html(
-                    'Entry #{} holds credits for a video: use "Fail and refund" on '
-                    '<a href="{}">its job</a> instead, so the job ends with the hold.',
-                    hold.pk,
-                    reverse("admin:videos_videojob_change", args=[hold.video_id]),
-                ),
-                messages.ERROR,
-            )
-        released = 0
+        released = refused = 0
         for hold in holds:
-            if hold.video_id:
+            try:
+                # The note is the customer's to read: support, never a person (the entry's
+                # created_by and the admin's LogEntry keep who).
+                resolution = services.release_hold(
+                    hold_id=hold.pk, note="Released by support", staff=request.user
+                )
+            except HoldBelongsToVideo as refusal:
+                refused += 1
+                self.message_user(
+                    request,
+                    format_html(
+                        'Entry #{} holds credits for a video: use "Fail and refund" on '
+                        '<a href="{}">its job</a> instead, so the job ends with the hold.',
+                        refusal.hold_id,
+                        reverse("admin:videos_videojob_change", args=[refusal.video_id]),
+                    ),
+                    messages.ERROR,
+                )
                 continue
-            # The note is the customer's to read: support, never a person (the entry's
-            # created_by and the admin's LogEntry keep who).
-            resolution = services.release_hold(
-                hold_id=hold.pk, note="Released by support", staff=request.user
-            )
             # A job may have settled the hold meanwhile; then that resolution stands.
             if resolution.kind == EntryKind.RELEASE:
                 released += 1
                 self.log_change(request, hold, "Released the hold.")
-        if released or not video_holds:
+        if released or not refused:
             self.message_user(request, f"Released {released} hold(s).", messages.SUCCESS)
-        if skipped := len(queryset) - released - len(video_holds):
+        if skipped := len(queryset) - released - refused:
             self.message_user(
                 request, f"Left {skipped} entries that are not pending holds.", messages.WARNING
             )

@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_save
 
 
 class WalletConfig(AppConfig):
     name = "wallet"
     verbose_name = "Credits wallet"
+
+    def ready(self):
+        from wallet.receivers import open_wallet_of_new_user
+
+        # The wallet depends on accounts, not the other way round: accounts saves the user,
+        # the wallet opens itself.
+        post_save.connect(
+            open_wallet_of_new_user,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="wallet.open_wallet_of_new_user",
+        )

@@ -25,3 +25,15 @@ class LedgerKeyReused(DomainError):
     def __init__(self, entry):
         super().__init__(f"Key {entry.key!r} already recorded entry #{entry.pk} ({entry.kind}).")
         self.entry = entry
+
+
+class HoldBelongsToVideo(DomainError):
+    """A video's hold ends with its job: only the video lifecycle, naming the video,
+    settles or releases it (released from the wallet, the job would still be delivered)."""
+
+    code = "hold_belongs_to_video"
+
+    def __init__(self, *, hold_id: int, video_id):
+        super().__init__(f"Entry #{hold_id} holds credits for video {video_id}.")
+        self.hold_id = hold_id
+        self.video_id = video_id

@@ -21,3 +21,10 @@ class CreditAdjustmentForm(forms.Form):
     )
     # Drawn once when the form is shown: submitting it twice moves the credits once.
     request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def clean(self):
+        data = super().clean()
+        if "operation" in data and "amount" in data:
+            # What wallet.services.adjust_credits takes: a grant adds, a deduction takes.
+            data["change"] = data["amount"] if data["operation"] == self.GRANT else -data["amount"]
+        return data

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from wallet.exceptions import InsufficientCredits, LedgerKeyReused
+from wallet.exceptions import HoldBelongsToVideo, InsufficientCredits, LedgerKeyReused
 from wallet.models import RESOLUTION_KINDS, EntryKind, LedgerEntry, Wallet
 
 WELCOME_KEY = "welcome"
@@ -57,38 +57,39 @@ def grant_credits(
     *, user, amount: int, reason: str, staff=None, key: str | None = None
 ) -> LedgerEntry:
     """Add credits to the user's balance; `reason` is recorded as the entry's note."""
-    _check_movement(amount=amount, reason=reason)
-    with transaction.atomic():
-        wallet = _locked_wallet_of(user)
-        if existing := _entry_with_key(wallet, key, kind=EntryKind.GRANT, balance_change=amount):
-            return existing
-        return _write(
-            wallet,
-            kind=EntryKind.GRANT,
-            balance_change=amount,
-            key=key or "",
-            note=reason,
-            created_by=staff,
-        )
+    _check_positive(amount)
+    return adjust_credits(user=user, change=amount, reason=reason, staff=staff, key=key)
 
 
 def deduct_credits(
     *, user, amount: int, reason: str, staff=None, key: str | None = None
 ) -> LedgerEntry:
     """Take credits from the user's available amount, never below zero."""
-    _check_movement(amount=amount, reason=reason)
+    _check_positive(amount)
+    return adjust_credits(user=user, change=-amount, reason=reason, staff=staff, key=key)
+
+
+def adjust_credits(
+    *, user, change: int, reason: str, staff=None, key: str | None = None
+) -> LedgerEntry:
+    """Grant (`change` > 0) or deduct (`change` < 0) credits by hand, recording the reason
+    and the staff member. A deduction never takes more than is available; with `key`,
+    the same adjustment made again returns the first entry."""
+    if change == 0:
+        raise ValueError("The amount must be a non-zero number of credits.")
+    if not reason.strip():
+        raise ValueError("A reason is required.")
+    kind = EntryKind.GRANT if change > 0 else EntryKind.DEDUCTION
     with transaction.atomic():
         wallet = _locked_wallet_of(user)
-        if existing := _entry_with_key(
-            wallet, key, kind=EntryKind.DEDUCTION, balance_change=-amount
-        ):
+        if existing := _entry_with_key(wallet, key, kind=kind, balance_change=change):
             return existing
-        if wallet.available < amount:
-            raise InsufficientCredits(needed=amount, available=wallet.available)
+        if wallet.available < -change:
+            raise InsufficientCredits(needed=-change, available=wallet.available)
         return _write(
             wallet,
-            kind=EntryKind.DEDUCTION,
-            balance_change=-amount,
+            kind=kind,
+            balance_change=change,
             key=key or "",
             note=reason,
             created_by=staff,
@@ -172,19 +173,29 @@ def _reserve_at_once(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry]
     return LedgerEntry.objects.bulk_create(entries)
 
 
-def settle_hold(*, hold_id: int) -> LedgerEntry:
-    """Charge the held credits. Returns the hold's resolution, whichever kind came first."""
-    return _resolve(hold_id=hold_id, kind=EntryKind.SETTLE, note="", staff=None)
+def settle_hold(*, hold_id: int, video_id: uuid.UUID | None = None) -> LedgerEntry:
+    """Charge the held credits. Returns the hold's resolution, whichever kind came first.
+    A video's hold is settled only by naming its video (see HoldBelongsToVideo)."""
+    return _resolve(hold_id=hold_id, video_id=video_id, kind=EntryKind.SETTLE, note="", staff=None)
 
 
-def release_hold(*, hold_id: int, note: str = "", staff=None) -> LedgerEntry:
-    """Give the held credits back. Returns the hold's resolution, whichever kind came first."""
-    return _resolve(hold_id=hold_id, kind=EntryKind.RELEASE, note=note, staff=staff)
+def release_hold(
+    *, hold_id: int, video_id: uuid.UUID | None = None, note: str = "", staff=None
+) -> LedgerEntry:
+    """Give the held credits back. Returns the hold's resolution, whichever kind came first.
+    A video's hold is released only by naming its video (see HoldBelongsToVideo)."""
+    return _resolve(
+        hold_id=hold_id, video_id=video_id, kind=EntryKind.RELEASE, note=note, staff=staff
+    )
 
 
-def _resolve(*, hold_id: int, kind: EntryKind, note: str, staff) -> LedgerEntry:
+def _resolve(
+    *, hold_id: int, video_id: uuid.UUID | None, kind: EntryKind, note: str, staff
+) -> LedgerEntry:
     with transaction.atomic():
         hold = LedgerEntry.objects.get(pk=hold_id, kind=EntryKind.HOLD)
+        if hold.video_id is not None and hold.video_id != video_id:
+            raise HoldBelongsToVideo(hold_id=hold.pk, video_id=hold.video_id)
         wallet = _locked_wallet(wallet_id=hold.wallet_id)
         # Under the wallet's lock nobody else can be resolving this hold right now.
         resolution = LedgerEntry.objects.filter(hold=hold, kind__in=RESOLUTION_KINDS).first()
@@ -204,11 +215,9 @@ def _resolve(*, hold_id: int, kind: EntryKind, note: str, staff) -> LedgerEntry:
         )
 
 
-def _check_movement(*, amount: int, reason: str) -> None:
+def _check_positive(amount: int) -> None:
     if amount <= 0:
         raise ValueError("The amount must be a positive number of credits.")
-    if not reason.strip():
-        raise ValueError("A reason is required.")
 
 
 def _locked_wallet(*, wallet_id: int) -> Wallet:
@@ -218,7 +227,7 @@ def _locked_wallet(*, wallet_id: int) -> Wallet:
 def _locked_wallet_of(user) -> Wallet:
     wallet = Wallet.objects.select_for_update().filter(user=user).first()
     if wallet is None:
-        # Users created without UserManager (raw saves, fixtures) get their wallet late.
+        # Users saved raw (fixtures) get their wallet on first use.
         wallet = _locked_wallet(wallet_id=open_wallet(user=user).pk)
     return wallet
 

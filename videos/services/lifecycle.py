@@ -16,7 +16,6 @@ from videos.exceptions import NotCancellable
 from videos.models import ChargeStatus, JobStatus, VideoJob
 from videos.provider import get_provider
 from videos.provider.base import ProviderError, ProviderNotFound, ProviderVideo
-from wallet.models import EntryKind
 from wallet.services import release_hold, settle_hold
 
 logger = logging.getLogger(__name__)
@@ -163,7 +162,9 @@ def fail_job(*, job_id, code: str, message: str, staff=None) -> VideoJob:
         job.error_message = message[:2000]
         job.next_poll_at = None
         job.download_lease_until = None
-        release_hold(hold_id=job.hold_id, note=f"{code}: {message}"[:500], staff=staff)
+        release_hold(
+            hold_id=job.hold_id, video_id=job.id, note=f"{code}: {message}"[:500], staff=staff
+        )
         job.charge_status = ChargeStatus.REFUNDED
         job.save()
         _delete_at_provider_after_commit(job)
@@ -187,7 +188,7 @@ def cancel_job(*, job_id) -> VideoJob:
         job.status = JobStatus.CANCELLED
         job.next_poll_at = None
         job.download_lease_until = None
-        release_hold(hold_id=job.hold_id, note="cancelled by the user")
+        release_hold(hold_id=job.hold_id, video_id=job.id, note="cancelled by the user")
         job.charge_status = ChargeStatus.REFUNDED
         job.save()
         _delete_at_provider_after_commit(job)
@@ -322,19 +323,8 @@ def complete_job(*, job_id, stored_name: str) -> VideoJob | None:
         job.completed_at = timezone.now()
         job.next_poll_at = None
         job.download_lease_until = None
-        resolution = settle_hold(hold_id=job.hold_id)
-        if resolution.kind != EntryKind.SETTLE:
-            # Staff released the hold from the wallet while the file was on its way:
-            # the refund stands, so the job fails instead of being delivered unpaid.
-            job.status = JobStatus.FAILED
-            job.charge_status = ChargeStatus.REFUNDED
-            job.error_code = "refunded"
-            job.error_message = "The credits for this video were refunded by support."
-            job.file.name = ""
-            job.completed_at = None
-            job.save()
-            _delete_at_provider_after_commit(job)
-            return None
+        # Only this job resolves its hold, under its row lock, so the hold is still pending.
+        settle_hold(hold_id=job.hold_id, video_id=job.id)
         job.charge_status = ChargeStatus.SETTLED
         job.save()
     logger.info("video job %s completed and settled", job_id)

@@ -169,7 +169,7 @@ def test_reconcile_videos_exits_1_when_a_job_and_its_hold_disagree(sora_provider
 
     alice = person("alice", credits=200)
     job = VideoJob.objects.get(pk=order(api_for(alice), prompt="[emulator:slow] odd").json()["id"])
-    release_hold(hold_id=job.hold_id)  # behind the job's back
+    release_hold(hold_id=job.hold_id, video_id=job.id)  # behind the job's back
 
     with pytest.raises(CommandError) as raised:
         call_command("reconcile_videos")

@@ -1,9 +1,10 @@
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from accounts.models import User
 from accounts.services import register_user
-from wallet.models import EntryKind
+from wallet.models import EntryKind, Wallet
 from wallet.services import open_wallet
 from wallet.tests.helpers import entries_of, wallet_of
 
@@ -52,3 +53,28 @@ def test_it_opens_a_wallet_late_for_a_user_saved_without_the_manager(settings):
     bob = User.objects.create(email="bob@example.com")
     grant_credits(user=bob, amount=5, reason="goodwill")
     assert wallet_of(bob).balance == 205
+
+
+def test_it_opens_a_wallet_for_a_user_added_in_the_admin(client, settings):
+    settings.WELCOME_CREDITS = 200
+    client.force_login(User.objects.create_superuser(email="root@example.com", password="x"))
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "carol@example.com",
+            "password1": "a good start 42",
+            "password2": "a good start 42",
+        },
+    )
+    assert response.status_code == 302
+    assert wallet_of(User.objects.get(email="carol@example.com")).balance == 200
+
+
+def test_the_wallet_is_written_and_rolled_back_with_its_user(settings):
+    settings.WELCOME_CREDITS = 200
+    with pytest.raises(RuntimeError), transaction.atomic():
+        dave = User.objects.create_user(email="dave@example.com", password="correct horse 42")
+        assert wallet_of(dave).balance == 200  # before anything is committed
+        raise RuntimeError("the registration failed after the user was saved")
+    assert not User.objects.filter(email="dave@example.com").exists()
+    assert not Wallet.objects.filter(user__email="dave@example.com").exists()

@@ -1,9 +1,17 @@
+import uuid
+
 import pytest
 from django.db import transaction
 
+from wallet.exceptions import HoldBelongsToVideo
 from wallet.models import EntryKind, LedgerEntry
 from wallet.selectors import hold_status
-from wallet.services import HoldRequest, release_hold, reserve_credits, settle_hold
+from wallet.services import (
+    HoldRequest,
+    release_hold,
+    reserve_credits,
+    settle_hold,
+)
 from wallet.tests.helpers import entries_of, person, wallet_of
 
 pytestmark = pytest.mark.django_db
@@ -69,15 +77,13 @@ def test_it_settles_inside_the_callers_transaction():
 
 
 def test_it_copies_the_video_and_batch_onto_the_resolution():
-    import uuid
-
     alice = person("alice", available=100)
     video_id, batch_id = uuid.uuid4(), uuid.uuid4()
     [hold] = reserve_credits(
         user=alice,
         holds=[HoldRequest(amount=10, key="video:1", video_id=video_id, batch_id=batch_id)],
     )
-    settle = settle_hold(hold_id=hold.pk)
+    settle = settle_hold(hold_id=hold.pk, video_id=video_id)
     assert (settle.video_id, settle.batch_id) == (video_id, batch_id)
 
 
@@ -86,3 +92,30 @@ def test_it_refuses_to_resolve_an_entry_that_is_not_a_hold():
     [welcome] = entries_of(alice, EntryKind.WELCOME)
     with pytest.raises(LedgerEntry.DoesNotExist):
         settle_hold(hold_id=welcome.pk)
+
+
+def test_it_refuses_to_release_a_video_hold_without_its_video():
+    alice = person("alice", available=100)
+    video_id = uuid.uuid4()
+    [hold] = reserve_credits(
+        user=alice, holds=[HoldRequest(amount=40, key=f"video:{video_id}", video_id=video_id)]
+    )
+    for someone_else in (None, uuid.uuid4()):
+        with pytest.raises(HoldBelongsToVideo) as refused:
+            release_hold(hold_id=hold.pk, video_id=someone_else, note="support")
+        assert (refused.value.hold_id, refused.value.video_id) == (hold.pk, video_id)
+        with pytest.raises(HoldBelongsToVideo):
+            settle_hold(hold_id=hold.pk, video_id=someone_else)
+    assert hold_status(hold) == "pending"
+    assert wallet_of(alice).reserved == 40
+
+
+def test_it_releases_a_video_hold_for_its_video():
+    alice = person("alice", available=100)
+    video_id = uuid.uuid4()
+    [hold] = reserve_credits(
+        user=alice, holds=[HoldRequest(amount=40, key=f"video:{video_id}", video_id=video_id)]
+    )
+    release = release_hold(hold_id=hold.pk, video_id=video_id)
+    assert (release.kind, release.video_id) == (EntryKind.RELEASE, video_id)
+    assert wallet_of(alice).available == 100

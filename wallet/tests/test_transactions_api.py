@@ -27,7 +27,7 @@ def test_it_lists_entries_newest_first_with_hold_status(settings):
             HoldRequest(amount=10, key="video:3"),
         ],
     )
-    settle_hold(hold_id=settled.pk)
+    settle_hold(hold_id=settled.pk, video_id=video_id)
     release_hold(hold_id=released.pk)
 
     response = api_for(alice).get("/wallet/transactions")

@@ -20,7 +20,7 @@ def story_of_alice():
     alice = person("alice", credits=1000)
     [charged] = held_jobs(alice, cost=80, model="sora-2")
     [refunded, _still_rendering] = held_jobs(alice, 2, cost=240, model="sora-2-pro")
-    settle_hold(hold_id=charged.hold_id)
+    settle_hold(hold_id=charged.hold_id, video_id=charged.pk)
     lifecycle.cancel_job(job_id=refunded.pk)
     return alice
 
