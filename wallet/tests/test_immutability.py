@@ -2,9 +2,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from testing import entries_of, person
 from wallet.models import EntryKind, ImmutableEntryError, LedgerEntry, Wallet
 from wallet.services import HoldRequest, reserve_credits, settle_hold
-from wallet.tests.helpers import entries_of, person
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def test_it_refuses_to_delete_a_user_with_a_ledger(welcome):
 
 
 def test_the_database_refuses_a_second_resolution_of_a_hold():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     [hold] = reserve_credits(user=alice, holds=[HoldRequest(amount=40, key="video:1")])
     settle = settle_hold(hold_id=hold.pk)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -78,13 +78,13 @@ def test_the_database_refuses_a_second_resolution_of_a_hold():
 
 
 def test_the_database_refuses_a_negative_available_amount():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     with pytest.raises(IntegrityError), transaction.atomic():
         Wallet.objects.filter(user=alice).update(reserved=F("balance") + 1)
 
 
 def test_the_database_refuses_an_entry_of_the_wrong_sign():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(
             wallet=alice.wallet,

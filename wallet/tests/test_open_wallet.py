@@ -3,9 +3,10 @@ from django.core.management import call_command
 
 from accounts.models import User
 from accounts.services import register_user
+from testing import entries_of
 from wallet.models import EntryKind
 from wallet.services import open_wallet
-from wallet.tests.helpers import entries_of, wallet_of
+from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 
