@@ -2,9 +2,8 @@ import pytest
 from django.utils import timezone
 from django_q.models import Failure
 
-from tests.admin_support import staff, unfinished_job
+from testing import person, staff, unfinished_job
 from videos.services.lifecycle import cancel_job, fail_job
-from videos.tests.helpers import person
 
 pytestmark = pytest.mark.django_db
 

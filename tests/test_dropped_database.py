@@ -4,9 +4,9 @@ is a 503 with Retry-After that wrote nothing, on every path; the next request re
 import pytest
 from django.db import OperationalError, connection
 
+from testing import api_for, available, order, person
 from tests.helpers import admin_connection
 from videos.models import IdempotencyRecord, VideoJob
-from videos.tests.helpers import api_for, available, order, person
 from wallet.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,7 +86,7 @@ def test_a_connection_lost_while_the_provider_works_loses_no_video(sora_provider
 
 @pytest.mark.parametrize("path", ["/wallet", "/videos", "/auth/me", "/models", "/admin/"])
 def test_a_read_runs_again_on_a_new_connection(client, path):
-    from tests.admin_support import staff
+    from testing import staff
 
     client.force_login(staff("sam"))  # the admin's session
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {api_for_token(person('alice'))}"
@@ -124,7 +124,7 @@ def test_a_login_on_a_dropped_connection_is_a_503(client):
 
 
 def test_the_admin_answers_503_not_500(client, monkeypatch):
-    from tests.admin_support import staff
+    from testing import staff
 
     client.force_login(staff("sam"))
     drop_this_connection()

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from live.models import StreamTicket
 from live.tests.server import EventReader
+from testing import api_for, held_jobs, person
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, held_jobs, person
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
