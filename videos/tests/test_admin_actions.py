@@ -5,19 +5,16 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from catalog.models import ProviderEndpoint
+from testing import api_for, available, entries_of, order, person, support_agent, wait_until
 from videos.models import JobStatus, VideoJob
-from videos.tests.helpers import api_for, available, entries_of, order, person, wait_until
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def support(client):
-    staff = User.objects.create_superuser(email="sam@example.com", password="support pass 42")
-    client.force_login(staff)
-    return client, staff
+def support(client, sam):
+    return client, sam
 
 
 def run_action(client, action: str, *jobs):
@@ -108,12 +105,7 @@ def test_poll_videos_sweeps_due_jobs_once(sora_provider, capsys):
     [["view_videojob"], ["view_videojob", "change_videojob"]],
 )
 def test_staff_without_the_wallet_permission_cannot_refund(sora_provider, client, permissions):
-    from django.contrib.auth.models import Permission
-
-    viewer = User.objects.create_user(
-        email="vic@example.com", password="viewer pass 42", is_staff=True
-    )
-    viewer.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    viewer = support_agent("vic", *(f"videos.{codename}" for codename in permissions))
     client.force_login(viewer)
     alice = person("alice", credits=200)
     job = VideoJob.objects.get(pk=order(api_for(alice), prompt="[emulator:slow] mine").json()["id"])

@@ -7,17 +7,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from testing import api_for, available, entries_of, order, person, pull_until_finished, wait_until
 from videos.models import JobStatus, VideoJob
 from videos.services.polling import sweep
-from videos.tests.helpers import (
-    api_for,
-    available,
-    entries_of,
-    order,
-    person,
-    pull_until_finished,
-    wait_until,
-)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 
+from testing import api_for, available, entries_of, order, person
 from videos.models import JobStatus, VideoJob
-from videos.tests.helpers import api_for, available, entries_of, order, person
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
+from testing import api_for, finished_order, order, person
 from videos.services.files import signed_file_path
-from videos.tests.helpers import api_for, finished_order, order, person
 
 pytestmark = pytest.mark.django_db
 

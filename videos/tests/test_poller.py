@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from sora_emulator import serve_in_thread
+from testing import api_for, order, person, wait_until
 from videos.models import JobStatus, VideoJob
 from videos.services import lifecycle, polling
-from videos.tests.helpers import api_for, order, person, provider_video, wait_until
+from videos.tests.helpers import provider_video
 
 
 def seconds_until(moment) -> float:

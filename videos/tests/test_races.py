@@ -7,10 +7,11 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from testing import api_for, entries_of, order, person, wait_until
 from videos.events import handle_video_event
 from videos.models import JobStatus, VideoJob
 from videos.services.polling import refresh_job, sweep
-from videos.tests.helpers import api_for, entries_of, order, person, provider_video, wait_until
+from videos.tests.helpers import provider_video
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,8 +5,8 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
+from testing import api_for, entries_of, finished_order, person
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, entries_of, finished_order, person
 
 BUCKET = "storycraft-test"
 

@@ -192,8 +192,8 @@ def test_it_only_takes_post(client):
 def test_a_verified_completion_webhook_completes_and_settles_the_job(
     sora_provider, client, django_capture_on_commit_callbacks
 ):
+    from testing import api_for, entries_of, order, person, wait_until
     from videos.models import JobStatus, VideoJob
-    from videos.tests.helpers import api_for, entries_of, order, person, wait_until
 
     alice = person("alice", credits=200)
     job = VideoJob.objects.get(pk=order(api_for(alice), prompt="told by webhook").json()["id"])

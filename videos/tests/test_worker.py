@@ -11,9 +11,9 @@ from django.db import connection
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
+from testing import api_for, entries_of, order, person, wait_until
 from tests.helpers import stop_process_group
 from videos.models import JobStatus, VideoJob
-from videos.tests.helpers import api_for, entries_of, order, person, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
