@@ -1,13 +1,17 @@
 """Support's tools for stuck jobs: the admin actions and the poll_videos command."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ProviderEndpoint
 from testing import api_for, available, entries_of, order, person, support_agent, wait_until
-from videos.models import JobStatus, VideoJob
+from videos.models import JobStatus, VideoJob, WebhookDelivery
+from wallet.services import release_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -119,9 +123,6 @@ def test_staff_without_the_wallet_permission_cannot_refund(sora_provider, client
 
 
 def test_prune_webhook_deliveries_keeps_the_last_days(capsys):
-    from datetime import timedelta
-
-    from videos.models import WebhookDelivery
 
     old = WebhookDelivery.objects.create(
         endpoint=ProviderEndpoint.objects.get(name="default"),
@@ -155,9 +156,6 @@ def test_reconcile_videos_agrees_with_a_healthy_history(sora_provider, capsys):
 
 
 def test_reconcile_videos_exits_1_when_a_job_and_its_hold_disagree(sora_provider, capsys):
-    from django.core.management.base import CommandError
-
-    from wallet.services import release_hold
 
     alice = person("alice", credits=200)
     job = VideoJob.objects.get(pk=order(api_for(alice), prompt="[emulator:slow] odd").json()["id"])

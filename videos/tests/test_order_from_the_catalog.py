@@ -11,6 +11,7 @@ from testing import (
     available,
     entries_of,
     finished_order,
+    held_jobs,
     order,
     person,
     pull_until_finished,
@@ -138,8 +139,6 @@ def test_without_a_default_model_an_order_must_name_one(sora_provider):
 
 
 def test_provider_ids_up_to_1024_characters_are_kept(sora_provider):
-    from testing import held_jobs
-
     [job] = held_jobs(person("alice", credits=10))
     job.provider_video_id = "video_" + "x" * 1018
     job.save()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from testing import api_for, entries_of, order, person, wait_until
 from videos.events import handle_video_event
 from videos.models import JobStatus, VideoJob
+from videos.services import lifecycle
 from videos.services.polling import refresh_job, sweep
 from videos.tests.helpers import provider_video
 
@@ -63,8 +64,6 @@ def test_one_download_and_one_settle_whoever_asks(sora_provider, monkeypatch):
 
 @pytest.mark.django_db
 def test_a_late_provider_answer_does_not_undo_a_refund(sora_provider):
-    from videos.services import lifecycle
-
     alice = person("alice", credits=200)
     job = order(api_for(alice)).json()
     lifecycle.fail_job(job_id=job["id"], code="cancelled_by_support", message="stuck")
