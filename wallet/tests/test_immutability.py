@@ -1,6 +1,6 @@
 import pytest
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, ProtectedError
 
 from testing import entries_of, person
 from wallet.models import EntryKind, ImmutableEntryError, LedgerEntry, Wallet
@@ -43,8 +43,6 @@ def test_it_refuses_queryset_updates_and_deletes(welcome):
     ],
 )
 def test_the_database_refuses_raw_updates_and_deletes(welcome, sql):
-    from django.db import connection
-
     with (
         pytest.raises(IntegrityError, match="immutable"),
         transaction.atomic(),
@@ -55,8 +53,6 @@ def test_the_database_refuses_raw_updates_and_deletes(welcome, sql):
 
 
 def test_it_refuses_to_delete_a_user_with_a_ledger(welcome):
-    from django.db.models import ProtectedError
-
     with pytest.raises(ProtectedError):
         welcome.wallet.user.delete()
 

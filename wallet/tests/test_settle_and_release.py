@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.db import transaction
 
@@ -70,8 +72,6 @@ def test_it_settles_inside_the_callers_transaction():
 
 
 def test_it_copies_the_video_and_batch_onto_the_resolution():
-    import uuid
-
     alice = person("alice", credits=100)
     video_id, batch_id = uuid.uuid4(), uuid.uuid4()
     [hold] = reserve_credits(
