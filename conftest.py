@@ -1,10 +1,12 @@
-"""Fixtures shared by every app's tests."""
+"""Settings every app's tests share. The people and fixtures live in testing.py."""
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from sora_emulator import serve_in_thread
+# Fixtures (alice, sam, sora_emulator, sora_provider) come from the one module of test
+# people, which tests import their factories from.
+pytest_plugins = ["testing"]
 
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
@@ -29,56 +31,3 @@ def _fresh_cache(request):
     if not connection.in_atomic_block:
         with blocker.unblock():
             cache.clear()
-
-
-@pytest.fixture
-def sam(client, db):
-    """Sam from support: a superuser, logged into the admin through `client`."""
-    from tests.admin_support import staff
-
-    sam = staff("sam")
-    client.force_login(sam)
-    return sam
-
-
-# --- The Sora emulator (videos.provider and the job tests) ---------------------------------
-
-
-class RunningEmulator:
-    """A Sora emulator serving over real HTTP in this process."""
-
-    def __init__(self, server, base_url: str):
-        self.server = server
-        self.base_url = base_url
-        self.api_key = "sk-test"
-
-    @property
-    def settings(self):
-        return self.server.settings
-
-
-@pytest.fixture(scope="session")
-def sora_emulator(tmp_path_factory):
-    """One emulator for the session: jobs finish in 1 s, encodes cached for the session.
-
-    It keeps state between tests, so give every test its own prompts (the 429/500
-    markers fail only the first create of a given prompt).
-    """
-    server, base_url = serve_in_thread(
-        job_seconds=1, cache_dir=tmp_path_factory.mktemp("sora-emulator-cache")
-    )
-    yield RunningEmulator(server, base_url)
-    server.stop()
-
-
-@pytest.fixture
-def sora_provider(sora_emulator, settings):
-    """`videos.provider.get_provider()` pointed at the session emulator."""
-    from videos.provider import get_provider, reset_provider
-
-    settings.OPENAI_BASE_URL = sora_emulator.base_url
-    settings.OPENAI_API_KEY = sora_emulator.api_key
-    settings.OPENAI_AUTH_STYLE = "bearer"
-    reset_provider()
-    yield get_provider()
-    reset_provider()

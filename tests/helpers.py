@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psycopg
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,8 +52,6 @@ def run_python(args: list[str], env: dict) -> subprocess.CompletedProcess:
 
 def shared_database_url() -> str:
     """The URL of the database pytest-django set up, for child processes to share."""
-    from django.db import connection
-
     db = connection.settings_dict
     credentials = f"{db['USER']}:{db['PASSWORD'] or ''}"
     return f"postgresql://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
@@ -154,9 +154,6 @@ def _read(path: Path) -> str:
 def admin_connection():
     """A second, autocommit psycopg connection to the database Django's connection uses
     (to terminate sessions behind Django's back)."""
-    import psycopg
-    from django.db import connection
-
     db = connection.settings_dict
     with psycopg.connect(
         host=db["HOST"],

@@ -6,6 +6,7 @@ import uuid
 import httpx
 import pytest
 
+from live.tests.server import asgi_web
 from storycraft.logs import redact
 from tests.helpers import ROOT, gunicorn, production_env, runserver, shared_database_url
 from videos.models import VideoJob
@@ -81,8 +82,6 @@ def test_redact_hides_only_the_secret_parameters(line, expected):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_asgi_web_process_logs_links_and_stream_tickets_redacted(tmp_path, server_env):
-    from live.tests.server import asgi_web
-
     path, signature = signed_link()
     ticket = "a-stream-ticket-nobody-should-read"
     with asgi_web(tmp_path, server_env) as base_url:

@@ -2,9 +2,9 @@ import pytest
 from django.utils import timezone
 from django_q.models import Failure
 
-from tests.admin_support import staff, unfinished_job
+from storycraft.admin import support_dashboard
+from testing import person, staff, unfinished_job
 from videos.services.lifecycle import cancel_job, fail_job
-from videos.tests.helpers import person
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +45,6 @@ def test_the_index_links_to_django_q2_task_pages_and_counts_failures(client):
 
 
 def test_the_dashboard_costs_three_queries(client, django_assert_num_queries):
-    from storycraft.admin import support_dashboard
-
     with django_assert_num_queries(3):
         support_dashboard()
 

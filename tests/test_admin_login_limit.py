@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.settings import api_settings
 
-from tests.admin_support import PASSWORD, staff
+from testing import PASSWORD, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from storycraft.wsgi import application
-from videos.tests.helpers import api_for, finished_order, person
+from testing import api_for, finished_order, person
 
 schema = schemathesis.openapi.from_wsgi("/schema?format=json", application)
 

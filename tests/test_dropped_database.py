@@ -3,10 +3,12 @@ is a 503 with Retry-After that wrote nothing, on every path; the next request re
 
 import pytest
 from django.db import OperationalError, connection
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from storycraft.errors import server_error
+from testing import api_for, available, order, person, staff
 from tests.helpers import admin_connection
 from videos.models import IdempotencyRecord, VideoJob
-from videos.tests.helpers import api_for, available, order, person
 from wallet.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,8 +24,6 @@ def drop_this_connection():
 
 
 def api_for_token(user) -> str:
-    from rest_framework_simplejwt.tokens import RefreshToken
-
     return str(RefreshToken.for_user(user).access_token)
 
 
@@ -86,8 +86,6 @@ def test_a_connection_lost_while_the_provider_works_loses_no_video(sora_provider
 
 @pytest.mark.parametrize("path", ["/wallet", "/videos", "/auth/me", "/models", "/admin/"])
 def test_a_read_runs_again_on_a_new_connection(client, path):
-    from tests.admin_support import staff
-
     client.force_login(staff("sam"))  # the admin's session
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {api_for_token(person('alice'))}"
     drop_this_connection()
@@ -124,8 +122,6 @@ def test_a_login_on_a_dropped_connection_is_a_503(client):
 
 
 def test_the_admin_answers_503_not_500(client, monkeypatch):
-    from tests.admin_support import staff
-
     client.force_login(staff("sam"))
     drop_this_connection()
     refuse_new_connections(monkeypatch)
@@ -137,8 +133,6 @@ def test_the_admin_answers_503_not_500(client, monkeypatch):
 
 
 def test_a_dropped_connection_outside_any_view_is_a_503(rf):
-    from storycraft.errors import server_error
-
     try:
         raise OperationalError("terminating connection due to administrator command")
     except OperationalError:

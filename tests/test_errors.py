@@ -1,5 +1,7 @@
 import pytest
 
+from storycraft.errors import server_error
+
 
 def test_an_unknown_path_is_a_json_404_with_a_code(client):
     response = client.get("/no/such/thing")
@@ -15,8 +17,6 @@ def test_the_admin_keeps_its_html_404(client, admin_client):
 
 
 def test_a_server_error_is_json_with_a_code(rf):
-    from storycraft.errors import server_error
-
     response = server_error(rf.get("/videos"))
     assert response.status_code == 500
     assert b'"code": "server_error"' in response.content

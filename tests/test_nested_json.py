@@ -3,7 +3,7 @@
 import pytest
 
 from storycraft.parsers import MAX_DEPTH
-from videos.tests.helpers import api_for, person
+from testing import api_for, person
 
 pytestmark = pytest.mark.django_db
 

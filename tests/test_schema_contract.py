@@ -2,6 +2,7 @@
 from it gets a typed answer for every error too."""
 
 import pytest
+from django.test import Client
 
 from storycraft.schema import ERROR_DESCRIPTIONS
 
@@ -11,8 +12,6 @@ VALIDATION_REF = "#/components/schemas/ValidationError"
 
 @pytest.fixture(scope="module")
 def document(django_db_blocker):
-    from django.test import Client
-
     with django_db_blocker.unblock():
         return Client().get("/schema?format=json").json()
 

@@ -5,9 +5,8 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from tests.admin_support import unfinished_job
+from testing import api_for, entries_of, person, unfinished_job
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, entries_of, person
 from wallet.models import EntryKind, LedgerEntry
 from wallet.services import HoldRequest, reserve_credits
 

@@ -3,8 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
 
-from tests.admin_support import support_agent
-from videos.tests.helpers import person
+from testing import person, support_agent
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from testing import held_jobs, person
 from videos.services import lifecycle
-from videos.tests.helpers import held_jobs, person
 from wallet.services import settle_hold
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,7 @@ import uuid
 
 import pytest
 
-from tests.admin_support import unfinished_job
-from videos.tests.helpers import available, entries_of, person
+from testing import available, entries_of, person, unfinished_job
 from wallet.models import EntryKind
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 from django.test import override_settings
 
-from accounts.tests.conftest import login
+from accounts.tests.helpers import login
 
 pytestmark = [
     pytest.mark.django_db,

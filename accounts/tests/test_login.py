@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.tests.conftest import login
+from accounts.tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.tests.conftest import login, post
+from accounts.tests.helpers import login, post
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,8 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from accounts.tests.conftest import PASSWORD, post
+from accounts.tests.helpers import post
+from testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.throttling import ScopedRateThrottle
 
-from accounts.tests.conftest import login, post
+from accounts.tests.helpers import login, post
 
 pytestmark = pytest.mark.django_db
 

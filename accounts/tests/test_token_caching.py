@@ -3,7 +3,8 @@
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.tests.conftest import PASSWORD, login, post
+from accounts.tests.helpers import login, post
+from testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from accounts.tests.conftest import post
+from accounts.tests.helpers import post
 
 pytestmark = pytest.mark.django_db
 

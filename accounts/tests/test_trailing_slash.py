@@ -1,7 +1,8 @@
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from accounts.tests.conftest import PASSWORD, post
+from accounts.tests.helpers import post
+from testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from accounts.models import User
 from catalog.models import CatalogModel, ProviderEndpoint
+from testing import support_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -118,10 +118,7 @@ def test_the_default_size_must_be_one_of_its_sizes(sam, client):
 
 
 def test_support_without_catalog_permissions_cannot_change_it(client):
-    support = User.objects.create_user(email="sue@storycraft.test", password="pw 12345 long")
-    support.is_staff = True
-    support.save()
-    support.user_permissions.add(Permission.objects.get(codename="move_credits"))
+    support = support_agent("sue", "wallet.move_credits")
     client.force_login(support)
     assert client.get(reverse("admin:catalog_catalogmodel_changelist")).status_code == 403
     support.user_permissions.add(

@@ -1,5 +1,7 @@
 """manage.py catalog_endpoint / catalog_model: the operator's way to change the offer."""
 
+from io import StringIO
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import CommandError, call_command
@@ -10,8 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:
-    from io import StringIO
-
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from live.models import StreamTicket
+from live.models import JobEvent, StreamTicket
 from live.tests.server import EventReader
+from testing import api_for, held_jobs, person
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, held_jobs, person
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -123,8 +123,6 @@ def test_a_reconnect_with_last_event_id_replays_what_was_missed(web, via):
 
 
 def test_a_replay_is_bounded_to_the_last_day(web):
-    from live.models import JobEvent
-
     ann = person("ann")
     old, recent = held_jobs(ann, 2)
     JobEvent.objects.filter(job_id=old.id).update(created_at=timezone.now() - timedelta(hours=25))

@@ -8,9 +8,9 @@ from django.utils import timezone
 from live.broker import _connection_params
 from live.models import JobEvent
 from live.triggers import ensure_triggers
+from testing import held_jobs, person
 from videos.models import VideoJob
 from videos.services.lifecycle import fail_job
-from videos.tests.helpers import held_jobs, person
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 
 from live.tests.server import EventReader, asgi_web
+from testing import api_for, held_jobs, person
 from tests.helpers import production_env, shared_database_url
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, held_jobs, person
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from live.models import JobEvent, StreamTicket
 from live.services import issue_stream_ticket
-from videos.tests.helpers import held_jobs, person
+from testing import held_jobs, person
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from live.tests.server import EventReader, asgi_web
+from testing import api_for, person
 from tests.helpers import production_env, shared_database_url
-from videos.tests.helpers import api_for, person
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

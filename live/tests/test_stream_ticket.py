@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from live.models import StreamTicket
 from live.services import redeem_stream_ticket
-from videos.tests.helpers import api_for, person
+from testing import api_for, person
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,7 +34,6 @@ def chromium():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true and the browser tests cannot run. {reason}", pytrace=False)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread; the tests' own
     # ORM calls are still plain synchronous code, which Django would otherwise refuse.

@@ -9,9 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.admin_support import PASSWORD, staff
+from testing import PASSWORD, api_for, available, order, person, staff
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, available, order, person
 from wallet.models import EntryKind, LedgerEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,10 +5,9 @@ import time
 import pytest
 
 from live.tests.server import serve_test_web
-from tests.admin_support import PASSWORD
+from testing import PASSWORD, person
 from videos.models import JobStatus, VideoJob
 from videos.services.polling import refresh_job
-from videos.tests.helpers import person
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

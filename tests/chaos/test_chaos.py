@@ -25,7 +25,9 @@ from pathlib import Path
 import httpx
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from accounts.models import User
 from sora_emulator.webhooks import sign
 from tests.helpers import (
     ROOT,
@@ -259,7 +261,6 @@ def _run(web, emulator, clusters, tally, own_pid, secret) -> list[tuple]:
             {"email": email, "token": answer.json()["access"], "jobs": [], "unpulled": []}
         )
     users = {person["email"]: person for person in people}
-    from accounts.models import User
 
     def grant(person):
         try:
@@ -419,8 +420,6 @@ def replay_webhooks(web: str, secret: str, tally: Tally) -> None:
 
 def kill_a_download(clusters: list[Process], tally: Tally) -> dict:
     """kill -9 both worker clusters the moment a download holds its lease, then restart them."""
-    from django.utils import timezone
-
     deadline = time.monotonic() + 60
     in_flight = []
     while time.monotonic() < deadline and not in_flight:

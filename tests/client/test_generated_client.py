@@ -20,6 +20,7 @@ def test_a_generated_client_does_the_whole_round_trip(
     storycraft_client, live_server, sora_provider
 ):
     sc = storycraft_client
+    # The package exists only once the fixture has generated it, so not at module level.
     from storycraft_client.api.auth import (
         auth_logout_create,
         auth_me_retrieve,

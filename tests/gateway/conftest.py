@@ -28,6 +28,7 @@ import pytest
 from sora_emulator import serve_in_thread
 from sora_emulator.catalog import SORA_MODELS, ModelOffer
 from tests.helpers import stop_process_group
+from videos.provider import OpenAIVideoProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,8 +121,6 @@ class RunningGateway:
     process: subprocess.Popen = field(repr=False)
 
     def provider(self, **options):
-        from videos.provider import OpenAIVideoProvider
-
         options.setdefault("read_timeout", 30.0)
         return OpenAIVideoProvider(base_url=self.base_url, api_key=self.api_key, **options)
 

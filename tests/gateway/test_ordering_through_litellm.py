@@ -7,10 +7,10 @@ import av
 import pytest
 
 from catalog import services
+from testing import api_for, available, entries_of, person, wait_until
 from videos.models import VideoJob
 from videos.provider import reset_provider
 from videos.services.polling import sweep
-from videos.tests.helpers import api_for, available, entries_of, person, wait_until
 
 pytestmark = [pytest.mark.gateway, pytest.mark.django_db]
 

@@ -1,23 +1,24 @@
 """Support's tools for stuck jobs: the admin actions and the poll_videos command."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from catalog.models import ProviderEndpoint
-from videos.models import JobStatus, VideoJob
-from videos.tests.helpers import api_for, available, entries_of, order, person, wait_until
+from testing import api_for, available, entries_of, order, person, support_agent, wait_until
+from videos.models import JobStatus, VideoJob, WebhookDelivery
+from wallet.services import release_hold
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def support(client):
-    staff = User.objects.create_superuser(email="sam@example.com", password="support pass 42")
-    client.force_login(staff)
-    return client, staff
+def support(client, sam):
+    return client, sam
 
 
 def run_action(client, action: str, *jobs):
@@ -108,12 +109,7 @@ def test_poll_videos_sweeps_due_jobs_once(sora_provider, capsys):
     [["view_videojob"], ["view_videojob", "change_videojob"]],
 )
 def test_staff_without_the_wallet_permission_cannot_refund(sora_provider, client, permissions):
-    from django.contrib.auth.models import Permission
-
-    viewer = User.objects.create_user(
-        email="vic@example.com", password="viewer pass 42", is_staff=True
-    )
-    viewer.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    viewer = support_agent("vic", *(f"videos.{codename}" for codename in permissions))
     client.force_login(viewer)
     alice = person("alice", credits=200)
     job = VideoJob.objects.get(pk=order(api_for(alice), prompt="[emulator:slow] mine").json()["id"])
@@ -127,9 +123,6 @@ def test_staff_without_the_wallet_permission_cannot_refund(sora_provider, client
 
 
 def test_prune_webhook_deliveries_keeps_the_last_days(capsys):
-    from datetime import timedelta
-
-    from videos.models import WebhookDelivery
 
     old = WebhookDelivery.objects.create(
         endpoint=ProviderEndpoint.objects.get(name="default"),
@@ -163,9 +156,6 @@ def test_reconcile_videos_agrees_with_a_healthy_history(sora_provider, capsys):
 
 
 def test_reconcile_videos_exits_1_when_a_job_and_its_hold_disagree(sora_provider, capsys):
-    from django.core.management.base import CommandError
-
-    from wallet.services import release_hold
 
     alice = person("alice", credits=200)
     job = VideoJob.objects.get(pk=order(api_for(alice), prompt="[emulator:slow] odd").json()["id"])

@@ -1,7 +1,7 @@
 import pytest
 
+from testing import api_for, available, entries_of, person, wait_until
 from videos.models import Batch, VideoJob
-from videos.tests.helpers import api_for, available, entries_of, person, wait_until
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,7 @@ provider's job is deleted; after, 409."""
 import pytest
 
 from sora_emulator.jobs import ApiError
-from videos.events import handle_video_event
-from videos.models import JobStatus, VideoJob
-from videos.services import lifecycle
-from videos.services.polling import refresh_job
-from videos.tests.helpers import (
+from testing import (
     api_for,
     available,
     entries_of,
@@ -18,6 +14,10 @@ from videos.tests.helpers import (
     person,
     wait_until,
 )
+from videos.events import handle_video_event
+from videos.models import JobStatus, VideoJob
+from videos.services import lifecycle
+from videos.services.polling import refresh_job
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from testing import api_for, entries_of, order, person, wait_until
 from videos.events import handle_video_event
 from videos.exceptions import NotCancellable
 from videos.models import JobStatus, VideoJob
 from videos.services import lifecycle
 from videos.services.polling import refresh_job, sweep
-from videos.tests.helpers import api_for, entries_of, order, person, wait_until
 
 
 def _race(actions) -> list[Exception]:

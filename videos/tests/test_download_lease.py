@@ -8,12 +8,12 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from testing import api_for, available, entries_of, order, person, wait_until
 from videos.models import JobStatus, VideoJob
 from videos.services import download
 from videos.services.download import download_job
 from videos.services.files import storage_name
 from videos.services.polling import sweep
-from videos.tests.helpers import api_for, available, entries_of, order, person, wait_until
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@
 import pytest
 from django.utils import timezone
 
+from testing import api_for, finished_order, order, person
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, finished_order, order, person
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from testing import api_for, available, order, person
 from videos.models import Batch, IdempotencyRecord, VideoJob
 from videos.provider.base import ProviderUnavailable
 from videos.services.idempotency import request_fingerprint
-from videos.tests.helpers import api_for, available, order, person
 from wallet.services import grant_credits
 
 pytestmark = pytest.mark.django_db

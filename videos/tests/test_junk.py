@@ -4,8 +4,8 @@ import base64
 
 import pytest
 
+from testing import api_for, available, order, person
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, available, order, person
 
 pytestmark = pytest.mark.django_db
 

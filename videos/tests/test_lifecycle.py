@@ -7,17 +7,10 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from testing import api_for, available, entries_of, order, person, pull_until_finished, wait_until
 from videos.models import JobStatus, VideoJob
+from videos.services import ordering
 from videos.services.polling import sweep
-from videos.tests.helpers import (
-    api_for,
-    available,
-    entries_of,
-    order,
-    person,
-    pull_until_finished,
-    wait_until,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -173,8 +166,6 @@ def test_repeated_storage_errors_fail_and_refund(sora_provider, monkeypatch):
 
 
 def test_a_job_the_provider_never_got_is_refunded_by_the_sweeper(sora_provider, monkeypatch):
-    from videos.services import ordering
-
     alice = person("alice", credits=200)
     # The web process dies between reserving the credits and calling the provider.
     monkeypatch.setattr(ordering, "submit_job", lambda **kwargs: VideoJob.objects.get())

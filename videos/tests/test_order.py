@@ -1,7 +1,10 @@
-import pytest
+import threading
 
+import pytest
+from django.db import connection
+
+from testing import api_for, available, entries_of, order, person
 from videos.models import JobStatus, VideoJob
-from videos.tests.helpers import api_for, available, entries_of, order, person
 
 pytestmark = pytest.mark.django_db
 
@@ -129,10 +132,6 @@ def test_the_job_status_starts_queued_or_in_progress(sora_provider):
 @pytest.mark.django_db(transaction=True)
 def test_a_retry_racing_the_first_request_gets_the_same_job(sora_provider):
     """The retry waits on the wallet lock while the first order spends every credit."""
-    import threading
-
-    from django.db import connection
-
     alice = person("alice", credits=80)
     barrier = threading.Barrier(2)
     answers = []

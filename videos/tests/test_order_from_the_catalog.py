@@ -6,16 +6,17 @@ from django.core.management import call_command
 from catalog import services
 from catalog.endpoints import connection_of
 from catalog.models import CatalogModel, ProviderEndpoint
-from videos.models import VideoJob
-from videos.tests.helpers import (
+from testing import (
     api_for,
     available,
     entries_of,
     finished_order,
+    held_jobs,
     order,
     person,
     pull_until_finished,
 )
+from videos.models import VideoJob
 
 pytestmark = pytest.mark.django_db
 
@@ -138,8 +139,6 @@ def test_without_a_default_model_an_order_must_name_one(sora_provider):
 
 
 def test_provider_ids_up_to_1024_characters_are_kept(sora_provider):
-    from videos.tests.helpers import held_jobs
-
     [job] = held_jobs(person("alice", credits=10))
     job.provider_video_id = "video_" + "x" * 1018
     job.save()

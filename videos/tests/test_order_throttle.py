@@ -3,8 +3,8 @@
 import pytest
 from rest_framework.throttling import ScopedRateThrottle
 
+from testing import api_for, available, order, person
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, available, order, person
 
 pytestmark = pytest.mark.django_db
 

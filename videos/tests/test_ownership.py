@@ -4,8 +4,9 @@ import time
 
 import pytest
 
+from testing import api_for, finished_order, order, person
+from videos.models import VideoJob
 from videos.services.files import signed_file_path
-from videos.tests.helpers import api_for, finished_order, order, person
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,6 @@ def test_a_forged_or_expired_link_is_a_403(alices_finished_job, client):
     path = f"/videos/{job['id']}/file"
     assert client.get(f"{path}?expires=9999999999&signature=forged").status_code == 403
     assert client.get(f"{path}?expires=soon&signature=x").status_code == 403
-    from videos.models import VideoJob
 
     stale = signed_file_path(VideoJob.objects.get(pk=job["id"]), now=time.time() - 100_000)
     assert client.get(stale).status_code == 403

@@ -14,9 +14,12 @@ from django.utils import timezone
 
 from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from sora_emulator import serve_in_thread
+from testing import api_for, order, person, wait_until
 from videos.models import JobStatus, VideoJob
+from videos.provider import get_provider, reset_provider
 from videos.services import lifecycle, polling
-from videos.tests.helpers import api_for, order, person, provider_video, wait_until
+from videos.tasks import sweep_videos
+from videos.tests.helpers import provider_video
 
 
 def seconds_until(moment) -> float:
@@ -55,8 +58,6 @@ def long_emulator(tmp_path_factory):
 
 @pytest.fixture
 def long_provider(long_emulator, settings):
-    from videos.provider import get_provider, reset_provider
-
     settings.OPENAI_BASE_URL = long_emulator
     settings.OPENAI_API_KEY = "sk-test"
     settings.OPENAI_AUTH_STYLE = "bearer"
@@ -272,8 +273,6 @@ def test_users_see_in_progress_and_a_rising_progress_while_the_provider_reports_
 
 @pytest.mark.django_db
 def test_the_workers_sweeper_task_stands_aside_for_a_poller_process(requests_sent, settings):
-    from videos.tasks import sweep_videos
-
     settings.SWEEP_IN_WORKER = False
     running_jobs(2)
     assert sweep_videos() == 0

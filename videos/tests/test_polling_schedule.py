@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from testing import api_for, order, person
 from videos.models import VideoJob
 from videos.services import lifecycle, polling
-from videos.tests.helpers import api_for, order, person
 
 
 def seconds_until(moment) -> float:

@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 
 from sora_emulator.jobs import ApiError
+from testing import api_for, available, entries_of, order, person
 from videos.models import JobStatus, VideoJob
 from videos.provider.base import ProviderUnavailable
 from videos.services import lifecycle
 from videos.services.polling import refresh_job
-from videos.tests.helpers import api_for, available, entries_of, order, person
 
 pytestmark = pytest.mark.django_db
 

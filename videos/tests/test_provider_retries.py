@@ -1,5 +1,8 @@
 """Retry decisions that the emulator cannot provoke: Retry-After limits and x-should-retry."""
 
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
 import httpx
 import pytest
 
@@ -49,8 +52,5 @@ def test_it_decides_what_to_retry(status, headers, expected):
 
 
 def test_it_reads_a_near_http_date_retry_after():
-    from datetime import UTC, datetime, timedelta
-    from email.utils import format_datetime
-
     soon = format_datetime(datetime.now(UTC) + timedelta(seconds=5), usegmt=True)
     assert 3 < _retry_after(response(503, retry_after=soon)) <= 5

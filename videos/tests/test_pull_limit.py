@@ -6,8 +6,8 @@ import time
 import pytest
 from django.db import connection
 
+from testing import api_for, order, person
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, order, person
 
 pytestmark = pytest.mark.django_db
 

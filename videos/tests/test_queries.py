@@ -2,8 +2,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from testing import api_for, held_jobs, person
 from videos.models import JobStatus
-from videos.tests.helpers import api_for, held_jobs, person
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,12 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from testing import api_for, entries_of, order, person, wait_until
 from videos.events import handle_video_event
 from videos.models import JobStatus, VideoJob
+from videos.services import lifecycle
 from videos.services.polling import refresh_job, sweep
-from videos.tests.helpers import api_for, entries_of, order, person, provider_video, wait_until
+from videos.tests.helpers import provider_video
 
 
 @pytest.mark.django_db(transaction=True)
@@ -62,8 +64,6 @@ def test_one_download_and_one_settle_whoever_asks(sora_provider, monkeypatch):
 
 @pytest.mark.django_db
 def test_a_late_provider_answer_does_not_undo_a_refund(sora_provider):
-    from videos.services import lifecycle
-
     alice = person("alice", credits=200)
     job = order(api_for(alice)).json()
     lifecycle.fail_job(job_id=job["id"], code="cancelled_by_support", message="stuck")

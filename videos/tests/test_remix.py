@@ -5,8 +5,7 @@ import pytest
 
 from catalog.models import CatalogModel, CatalogSize
 from catalog.styles import provider_prompt
-from videos.models import JobStatus, VideoJob
-from videos.tests.helpers import (
+from testing import (
     api_for,
     available,
     entries_of,
@@ -15,6 +14,7 @@ from videos.tests.helpers import (
     person,
     pull_until_finished,
 )
+from videos.models import JobStatus, VideoJob
 
 pytestmark = pytest.mark.django_db
 

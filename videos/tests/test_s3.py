@@ -1,12 +1,15 @@
 """S3 storage against moto's S3 server over HTTP: upload, presigned link, Range."""
 
+import importlib
+
 import boto3
 import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
+import storycraft.settings as settings_module
+from testing import api_for, entries_of, finished_order, person
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, entries_of, finished_order, person
 
 BUCKET = "storycraft-test"
 
@@ -68,10 +71,6 @@ def test_a_video_is_stored_in_s3_and_the_presigned_link_plays(sora_provider, s3_
 
 def test_s3_uploads_skip_the_checksums_r2_and_old_minio_refuse(monkeypatch):
     """moto accepts CRC checksums either way, so check the setting itself."""
-    import importlib
-
-    import storycraft.settings as settings_module
-
     monkeypatch.setenv("STORAGE_BACKEND", "s3")
     monkeypatch.setenv("S3_BUCKET", "videos")
     try:

@@ -5,8 +5,8 @@ import uuid
 import pytest
 
 from catalog.styles import STYLE_ADDITIONS, STYLES, provider_prompt
+from testing import api_for, order, person
 from videos.models import VideoJob
-from videos.tests.helpers import api_for, order, person
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
+from testing import api_for, entries_of, finished_order, order, person
 from videos.models import VideoJob
 from videos.services import thumbnails
-from videos.tests.helpers import api_for, entries_of, finished_order, order, person
 
 pytestmark = pytest.mark.django_db
 

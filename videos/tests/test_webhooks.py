@@ -10,8 +10,10 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from catalog.models import ProviderEndpoint
+from catalog.services import put_endpoint
+from testing import api_for, entries_of, order, person, wait_until
 from videos import events
-from videos.models import WebhookDelivery
+from videos.models import JobStatus, VideoJob, WebhookDelivery
 
 SECRET = "whsec_" + base64.b64encode(b"storycraft-webhook-test-secret!!").decode()
 OTHER_SECRET = "whsec_" + base64.b64encode(b"somebody-else-entirely-secret!!!").decode()
@@ -192,9 +194,6 @@ def test_it_only_takes_post(client):
 def test_a_verified_completion_webhook_completes_and_settles_the_job(
     sora_provider, client, django_capture_on_commit_callbacks
 ):
-    from videos.models import JobStatus, VideoJob
-    from videos.tests.helpers import api_for, entries_of, order, person, wait_until
-
     alice = person("alice", credits=200)
     job = VideoJob.objects.get(pk=order(api_for(alice), prompt="told by webhook").json()["id"])
     wait_until(lambda: sora_provider.retrieve(job.provider_video_id).status == "completed")
@@ -213,8 +212,6 @@ def test_a_verified_completion_webhook_completes_and_settles_the_job(
 def test_each_endpoint_verifies_with_its_own_secret(
     client, handled, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from catalog.services import put_endpoint
-
     monkeypatch.setenv("GATEWAY_WEBHOOK_SECRET", OTHER_SECRET)
     put_endpoint(
         name="gateway",
@@ -239,8 +236,6 @@ def test_each_endpoint_verifies_with_its_own_secret(
 
 
 def test_one_webhook_id_may_come_from_two_endpoints(client, handled, monkeypatch):
-    from catalog.services import put_endpoint
-
     monkeypatch.setenv("GATEWAY_WEBHOOK_SECRET", SECRET)
     put_endpoint(
         name="gateway",

@@ -1,5 +1,6 @@
 """The real worker: a qcluster process picks up tasks from the database broker."""
 
+import inspect
 import os
 import subprocess
 import sys
@@ -11,9 +12,12 @@ from django.db import connection
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
+from testing import api_for, entries_of, order, person, wait_until
 from tests.helpers import stop_process_group
 from videos.models import JobStatus, VideoJob
-from videos.tests.helpers import api_for, entries_of, order, person, wait_until
+from videos.provider import build_provider
+from videos.services.download import HEARTBEAT, download_lease
+from videos.services.polling import run_sweeper
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,11 +31,6 @@ def test_the_sweeper_schedule_exists_after_migrate(settings):
 
 
 def test_django_q_limits_fit_the_sweeper_and_downloads(settings):
-    import inspect
-
-    from videos.provider import build_provider
-    from videos.services.download import HEARTBEAT, download_lease
-    from videos.services.polling import run_sweeper
 
     cluster = settings.Q_CLUSTER
     sweeper_seconds = inspect.signature(run_sweeper).parameters["seconds"].default

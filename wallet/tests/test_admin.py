@@ -3,9 +3,10 @@ import uuid
 import pytest
 from django.contrib.auth.models import Permission
 
+from testing import entries_of, person
 from wallet.models import EntryKind, LedgerEntry, Wallet
 from wallet.services import HoldRequest, reserve_credits
-from wallet.tests.helpers import entries_of, person, wallet_of
+from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def adjust(client, wallet: Wallet, **form):
 
 
 def test_it_lists_wallets_searchable_by_email(client, sam):
-    person("alice", available=100)
+    person("alice", credits=100)
     person("bob")
     response = client.get(WALLETS, {"q": "alice@"})
     assert response.status_code == 200
@@ -47,7 +48,7 @@ def test_it_shows_the_grant_form(client, sam):
 
 
 def test_it_grants_credits_recording_the_staff_member_and_reason(client, sam):
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     response = adjust(client, wallet_of(alice))
     assert response.status_code == 302
     [grant] = entries_of(alice, EntryKind.GRANT)[-1:]
@@ -56,14 +57,14 @@ def test_it_grants_credits_recording_the_staff_member_and_reason(client, sam):
 
 
 def test_it_deducts_credits(client, sam):
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     adjust(client, wallet_of(alice), operation="deduct", amount=30)
     assert wallet_of(alice).available == 70
     assert entries_of(alice)[-1].created_by == sam
 
 
 def test_it_moves_credits_once_when_the_form_is_sent_twice(client, sam):
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     request_id = str(uuid.uuid4())
     adjust(client, wallet_of(alice), request_id=request_id)
     adjust(client, wallet_of(alice), request_id=request_id)
@@ -72,7 +73,7 @@ def test_it_moves_credits_once_when_the_form_is_sent_twice(client, sam):
 
 def test_a_form_sent_again_with_other_values_moves_nothing(client, sam):
     # The browser's back button, a new amount, the old request id.
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     request_id = str(uuid.uuid4())
     adjust(client, wallet_of(alice), request_id=request_id)
     response = adjust(
@@ -86,7 +87,7 @@ def test_a_form_sent_again_with_other_values_moves_nothing(client, sam):
 
 
 def test_it_requires_a_reason(client, sam):
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     response = adjust(client, wallet_of(alice), reason="   ")
     assert response.status_code == 200
     assert "reason" in response.context["form"].errors
@@ -94,7 +95,7 @@ def test_it_requires_a_reason(client, sam):
 
 
 def test_it_refuses_a_deduction_below_zero(client, sam):
-    alice = person("alice", available=10)
+    alice = person("alice", credits=10)
     response = adjust(client, wallet_of(alice), operation="deduct", amount=30)
     assert response.status_code == 302
     assert wallet_of(alice).available == 10
@@ -104,7 +105,7 @@ def test_it_hides_credit_moves_from_staff_without_the_permission(client):
     viewer = person("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_wallet"))
     client.force_login(viewer)
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     response = client.get(WALLETS)
     assert b"adjust_credits" not in response.content
     adjust(client, wallet_of(alice))
@@ -123,14 +124,14 @@ def test_it_shows_entries_read_only(client, sam):
 
 
 def test_it_lists_entries_in_a_fixed_number_of_queries(client, sam, django_assert_max_num_queries):
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     reserve_credits(user=alice, holds=[HoldRequest(amount=1, key=f"v:{n}") for n in range(20)])
     with django_assert_max_num_queries(8):
         assert client.get(ENTRIES).status_code == 200
 
 
 def test_it_releases_a_pending_hold(client, sam):
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     [hold] = reserve_credits(user=alice, holds=[HoldRequest(amount=40, key="video:1")])
     [welcome] = entries_of(alice, EntryKind.WELCOME)
     response = client.post(
@@ -143,7 +144,7 @@ def test_it_releases_a_pending_hold(client, sam):
 
 
 def test_it_refuses_to_release_a_video_hold_and_points_to_the_job(client, sam):
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     video_id = uuid.uuid4()
     [video_hold, plain_hold] = reserve_credits(
         user=alice,

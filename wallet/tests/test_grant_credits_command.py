@@ -3,8 +3,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from testing import entries_of, person
 from wallet.models import EntryKind
-from wallet.tests.helpers import entries_of, person, wallet_of
+from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ def grant(*args, **options) -> str:
 
 
 def test_it_grants_credits_with_the_reason():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     output = grant("Alice@Example.com", "50", reason="Refund for ticket 7")
     assert "available now 150" in output
     [entry] = entries_of(alice, EntryKind.GRANT)[-1:]
@@ -24,7 +25,7 @@ def test_it_grants_credits_with_the_reason():
 
 
 def test_it_grants_once_with_a_key():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     grant("alice@example.com", "50", reason="ticket 7", key="ticket:7")
     grant("alice@example.com", "50", reason="ticket 7", key="ticket:7")
     assert wallet_of(alice).available == 150

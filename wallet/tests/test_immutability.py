@@ -1,10 +1,10 @@
 import pytest
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, ProtectedError
 
+from testing import entries_of, person
 from wallet.models import EntryKind, ImmutableEntryError, LedgerEntry, Wallet
 from wallet.services import HoldRequest, reserve_credits, settle_hold
-from wallet.tests.helpers import entries_of, person
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +43,6 @@ def test_it_refuses_queryset_updates_and_deletes(welcome):
     ],
 )
 def test_the_database_refuses_raw_updates_and_deletes(welcome, sql):
-    from django.db import connection
-
     with (
         pytest.raises(IntegrityError, match="immutable"),
         transaction.atomic(),
@@ -55,14 +53,12 @@ def test_the_database_refuses_raw_updates_and_deletes(welcome, sql):
 
 
 def test_it_refuses_to_delete_a_user_with_a_ledger(welcome):
-    from django.db.models import ProtectedError
-
     with pytest.raises(ProtectedError):
         welcome.wallet.user.delete()
 
 
 def test_the_database_refuses_a_second_resolution_of_a_hold():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     [hold] = reserve_credits(user=alice, holds=[HoldRequest(amount=40, key="video:1")])
     settle = settle_hold(hold_id=hold.pk)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -78,13 +74,13 @@ def test_the_database_refuses_a_second_resolution_of_a_hold():
 
 
 def test_the_database_refuses_a_negative_available_amount():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     with pytest.raises(IntegrityError), transaction.atomic():
         Wallet.objects.filter(user=alice).update(reserved=F("balance") + 1)
 
 
 def test_the_database_refuses_an_entry_of_the_wrong_sign():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(
             wallet=alice.wallet,

@@ -7,10 +7,11 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from testing import person
 from wallet import services
 from wallet.exceptions import InsufficientCredits
 from wallet.models import LedgerEntry
-from wallet.tests.helpers import person, wallet_of
+from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,10 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import register_user
+from testing import entries_of
 from wallet.models import EntryKind, Wallet
-from wallet.services import open_wallet
-from wallet.tests.helpers import entries_of, wallet_of
+from wallet.services import grant_credits, open_wallet
+from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +48,6 @@ def test_it_opens_a_wallet_for_createsuperuser(settings):
 
 
 def test_it_opens_a_wallet_late_for_a_user_saved_without_the_manager(settings):
-    from wallet.services import grant_credits
-
     settings.WELCOME_CREDITS = 200
     bob = User.objects.create(email="bob@example.com")
     grant_credits(user=bob, amount=5, reason="goodwill")

@@ -4,9 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from testing import entries_of, person
 from wallet.models import EntryKind, LedgerEntry, Wallet
 from wallet.services import HoldRequest, release_hold, reserve_credits, settle_hold
-from wallet.tests.helpers import entries_of, person
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def raw_sql(sql: str, params: list) -> None:
 
 @pytest.fixture
 def alice():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     holds = reserve_credits(
         user=alice,
         holds=[HoldRequest(amount=a, key=f"video:{a}") for a in (10, 20, 15)],

@@ -3,15 +3,16 @@ import threading
 import pytest
 from django.db import connection
 
+from testing import entries_of, person
 from wallet.exceptions import InsufficientCredits
 from wallet.models import EntryKind
 from wallet.services import HoldRequest, reserve_credits
-from wallet.tests.helpers import entries_of, person, wallet_of
+from wallet.tests.helpers import wallet_of
 
 
 @pytest.mark.django_db(transaction=True)
 def test_it_lets_exactly_the_affordable_reservations_through():
-    alice = person("alice", available=70)
+    alice = person("alice", credits=70)
     attempts = 50
     start = threading.Barrier(attempts)
     outcomes: list[str] = []

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from videos.tests.helpers import person
+from testing import person
 from wallet.models import LedgerEntry, Wallet
 from wallet.selectors import wallet_totals
 from wallet.services import HoldRequest, reserve_credits

@@ -3,14 +3,15 @@ import threading
 import pytest
 from django.db import connection
 
+from testing import entries_of, person
 from wallet.models import EntryKind
 from wallet.services import HoldRequest, release_hold, reserve_credits, settle_hold
-from wallet.tests.helpers import entries_of, person, wallet_of
+from wallet.tests.helpers import wallet_of
 
 
 @pytest.mark.django_db(transaction=True)
 def test_it_resolves_a_hold_exactly_once_under_a_race():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     [hold] = reserve_credits(user=alice, holds=[HoldRequest(amount=40, key="video:1")])
     racers = 8
     start = threading.Barrier(racers)

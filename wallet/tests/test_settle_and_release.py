@@ -3,16 +3,12 @@ import uuid
 import pytest
 from django.db import transaction
 
+from testing import entries_of, person
 from wallet.exceptions import HoldBelongsToVideo
 from wallet.models import EntryKind, LedgerEntry
 from wallet.selectors import hold_status
-from wallet.services import (
-    HoldRequest,
-    release_hold,
-    reserve_credits,
-    settle_hold,
-)
-from wallet.tests.helpers import entries_of, person, wallet_of
+from wallet.services import HoldRequest, release_hold, reserve_credits, settle_hold
+from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +19,7 @@ def hold_for(user, amount=40, key="video:1") -> LedgerEntry:
 
 
 def test_it_charges_the_held_credits_on_settle():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     hold = hold_for(alice)
     settle = settle_hold(hold_id=hold.pk)
     assert (settle.kind, settle.hold, settle.amount, settle.balance_change) == (
@@ -38,7 +34,7 @@ def test_it_charges_the_held_credits_on_settle():
 
 
 def test_it_gives_the_held_credits_back_on_release():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     staff = person("sam", is_staff=True)
     hold = hold_for(alice)
     release = release_hold(hold_id=hold.pk, note="provider failed", staff=staff)
@@ -54,12 +50,12 @@ def test_it_gives_the_held_credits_back_on_release():
 
 
 def test_it_keeps_a_hold_pending_until_resolved():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     assert hold_status(hold_for(alice)) == "pending"
 
 
 def test_it_returns_the_first_resolution_when_asked_again():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     hold = hold_for(alice)
     release = release_hold(hold_id=hold.pk)
     assert settle_hold(hold_id=hold.pk) == release
@@ -69,7 +65,7 @@ def test_it_returns_the_first_resolution_when_asked_again():
 
 
 def test_it_settles_inside_the_callers_transaction():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     hold = hold_for(alice)
     with transaction.atomic():
         settle_hold(hold_id=hold.pk)
@@ -77,7 +73,7 @@ def test_it_settles_inside_the_callers_transaction():
 
 
 def test_it_copies_the_video_and_batch_onto_the_resolution():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     video_id, batch_id = uuid.uuid4(), uuid.uuid4()
     [hold] = reserve_credits(
         user=alice,
@@ -88,14 +84,14 @@ def test_it_copies_the_video_and_batch_onto_the_resolution():
 
 
 def test_it_refuses_to_resolve_an_entry_that_is_not_a_hold():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     [welcome] = entries_of(alice, EntryKind.WELCOME)
     with pytest.raises(LedgerEntry.DoesNotExist):
         settle_hold(hold_id=welcome.pk)
 
 
 def test_it_refuses_to_release_a_video_hold_without_its_video():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     video_id = uuid.uuid4()
     [hold] = reserve_credits(
         user=alice, holds=[HoldRequest(amount=40, key=f"video:{video_id}", video_id=video_id)]
@@ -111,7 +107,7 @@ def test_it_refuses_to_release_a_video_hold_without_its_video():
 
 
 def test_it_releases_a_video_hold_for_its_video():
-    alice = person("alice", available=100)
+    alice = person("alice", credits=100)
     video_id = uuid.uuid4()
     [hold] = reserve_credits(
         user=alice, holds=[HoldRequest(amount=40, key=f"video:{video_id}", video_id=video_id)]

@@ -3,6 +3,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
+from testing import api_for, person
 from wallet.services import (
     HoldRequest,
     grant_credits,
@@ -10,7 +11,6 @@ from wallet.services import (
     reserve_credits,
     settle_hold,
 )
-from wallet.tests.helpers import api_for, person
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from testing import api_for, held_jobs, person
 from videos.services import lifecycle
-from videos.tests.helpers import api_for, held_jobs, person
 from wallet.selectors import usage_of
 from wallet.services import settle_hold
 

@@ -1,13 +1,6 @@
-import pytest
+"""Helpers only the accounts tests use; alice and PASSWORD are in testing.py."""
 
-from accounts.models import User
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def alice(db) -> User:
-    return User.objects.create_user(email="alice@example.com", password=PASSWORD)
+from testing import PASSWORD
 
 
 def post(client, path: str, body: dict, **extra):

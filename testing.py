@@ -1,0 +1,232 @@
+"""The people every test meets, and the helpers more than one app's tests share.
+
+Tests import factories and helpers from here, never from a conftest:
+
+    person(name, credits=, **fields)  a customer signed up the usual way
+    staff(name), support_agent(name, *permissions)   the back office
+    api_for(user)                     an APIClient holding the user's access token
+    available(user), entries_of(user, *kinds)   what their wallet says
+    order(), finished_order(), held_jobs(), unfinished_job()   their videos
+    wait_until(condition)             poll until something happens
+
+The root conftest loads this module as a pytest plugin (`pytest_plugins`), which makes the
+fixtures below available everywhere: `alice` (a customer), `sam` (support, logged into the
+admin through `client`), `sora_emulator` (one per session) and `sora_provider`.
+An app keeps a helper of its own only while no other app's tests use it.
+"""
+
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import User
+from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
+from sora_emulator import serve_in_thread
+from videos.models import VideoJob
+from videos.provider import get_provider, reset_provider
+from wallet.models import LedgerEntry
+from wallet.selectors import available_credits
+from wallet.services import HoldRequest, deduct_credits, grant_credits, reserve_credits
+
+PASSWORD = "correct horse 42"
+
+
+# --- People -----------------------------------------------------------------------------
+
+
+def person(name: str, *, credits: int | None = None, **fields) -> User:
+    """A customer signed up the usual way (`name@example.com`, welcome credits included);
+    with `credits`, their wallet holds exactly that many available. `fields` go to the
+    user (is_staff=True, ...)."""
+    user = User.objects.create_user(email=f"{name}@example.com", password=PASSWORD, **fields)
+    if credits is not None:
+        difference = credits - available(user)
+        if difference > 0:
+            grant_credits(user=user, amount=difference, reason="test setup")
+        elif difference < 0:
+            deduct_credits(user=user, amount=-difference, reason="test setup")
+    return user
+
+
+def staff(name: str = "sam") -> User:
+    """A superuser from support (`name@storycraft.test`)."""
+    return User.objects.create_superuser(email=f"{name}@storycraft.test", password=PASSWORD)
+
+
+def support_agent(name: str, *permissions: str) -> User:
+    """A staff member who is not a superuser, with just these `app.codename` permissions."""
+    agent = User.objects.create_user(
+        email=f"{name}@storycraft.test", password=PASSWORD, is_staff=True
+    )
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        agent.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return agent
+
+
+def api_for(user: User) -> APIClient:
+    """An API client that calls as `user` (a Bearer access token, no login request)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+# --- Their wallets ----------------------------------------------------------------------
+
+
+def available(user: User) -> int:
+    return available_credits(user=user)
+
+
+def entries_of(user: User, *kinds: str) -> list[LedgerEntry]:
+    """The user's ledger entries, oldest first; only these kinds if any are given."""
+    entries = LedgerEntry.objects.filter(wallet__user=user).order_by("id")
+    return list(entries.filter(kind__in=kinds) if kinds else entries)
+
+
+# --- Their videos -----------------------------------------------------------------------
+
+
+def order(client: APIClient, **body):
+    """POST /videos with a valid order; `body` overrides its fields, and an
+    `idempotency_key` goes into the Idempotency-Key header."""
+    body.setdefault("prompt", "A lighthouse at dawn")
+    body.setdefault("seconds", 4)
+    if "size" not in body:
+        body.setdefault("format", "16:9")
+    headers = {}
+    if "idempotency_key" in body:
+        headers["HTTP_IDEMPOTENCY_KEY"] = body.pop("idempotency_key")
+    return client.post("/videos", body, format="json", **headers)
+
+
+def pull_until_finished(client: APIClient, job_id) -> dict:
+    """Pull the job (as its owner would) until it completes or fails; its last state."""
+
+    def finished():
+        job = client.post(f"/videos/{job_id}/pull").json()
+        return job if job["status"] in ("completed", "failed") else None
+
+    return wait_until(finished)
+
+
+def finished_order(client: APIClient, **body) -> dict:
+    """Order a video and wait until it is completed, stored and settled."""
+    job = pull_until_finished(client, order(client, **body).json()["id"])
+    assert job["status"] == "completed", job
+    return job
+
+
+def held_jobs(owner: User, count: int = 1, *, cost: int = 1, **fields) -> list[VideoJob]:
+    """Jobs written straight to the database with their credits held, without the
+    provider: for tests about lists, queries and the back office."""
+    if count == 0:
+        return []
+    job_ids = [uuid.uuid4() for _ in range(count)]
+    holds = reserve_credits(
+        user=owner,
+        holds=[
+            HoldRequest(amount=cost, key=f"video:{job_id}", video_id=job_id) for job_id in job_ids
+        ],
+    )
+    defaults = {
+        "prompt": "A lighthouse at dawn",
+        "style": "default",
+        "model": "sora-2",
+        "upstream_model": "sora-2",
+        "endpoint": ProviderEndpoint.objects.get(name=DEFAULT_ENDPOINT),
+        "seconds": 4,
+        "size": "1280x720",
+        "format": "16:9",
+        **fields,
+    }
+    return VideoJob.objects.bulk_create(
+        VideoJob(id=job_id, owner=owner, cost=cost, hold=hold, **defaults)
+        for job_id, hold in zip(job_ids, holds, strict=True)
+    )
+
+
+def unfinished_job(owner: User, *, cost: int = 80, minutes_ago: int = 30) -> VideoJob:
+    """A job still waiting on the provider, its credits held, ordered `minutes_ago`."""
+    [job] = held_jobs(owner, cost=cost, status="in_progress")
+    # created_at is auto_now_add: age the job afterwards.
+    VideoJob.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+    job.refresh_from_db()
+    return job
+
+
+def wait_until(condition, *, timeout: float = 30.0, interval: float = 0.2):
+    """Call `condition` until it returns something truthy; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+# --- Fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def alice(db) -> User:
+    """Alice, a customer with the welcome credits, who logs in with PASSWORD."""
+    return person("alice")
+
+
+@pytest.fixture
+def sam(client, db) -> User:
+    """Sam from support: a superuser, logged into the admin through `client`."""
+    sam = staff("sam")
+    client.force_login(sam)
+    return sam
+
+
+class RunningEmulator:
+    """A Sora emulator serving over real HTTP in this process."""
+
+    def __init__(self, server, base_url: str):
+        self.server = server
+        self.base_url = base_url
+        self.api_key = "sk-test"
+
+    @property
+    def settings(self):
+        return self.server.settings
+
+
+@pytest.fixture(scope="session")
+def sora_emulator(tmp_path_factory):
+    """One emulator for the session: jobs finish in 1 s, encodes cached for the session.
+
+    It keeps state between tests, so give every test its own prompts (the 429/500
+    markers fail only the first create of a given prompt).
+    """
+    server, base_url = serve_in_thread(
+        job_seconds=1, cache_dir=tmp_path_factory.mktemp("sora-emulator-cache")
+    )
+    yield RunningEmulator(server, base_url)
+    server.stop()
+
+
+@pytest.fixture
+def sora_provider(sora_emulator, settings):
+    """`videos.provider.get_provider()` pointed at the session emulator."""
+    settings.OPENAI_BASE_URL = sora_emulator.base_url
+    settings.OPENAI_API_KEY = sora_emulator.api_key
+    settings.OPENAI_AUTH_STYLE = "bearer"
+    reset_provider()
+    yield get_provider()
+    reset_provider()
