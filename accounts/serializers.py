@@ -1,10 +1,12 @@
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
 from accounts.models import User
+from wallet.selectors import available_credits
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -16,8 +18,6 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_credits(self, user: User) -> int:
-        from wallet.selectors import available_credits
-
         return available_credits(user=user)
 
 
@@ -46,8 +46,6 @@ class LoginSerializer(CredentialsSerializer):
             self.context.get("request"), email=attrs["email"], password=attrs["password"]
         )
         if user is None:
-            from rest_framework.exceptions import AuthenticationFailed
-
             raise AuthenticationFailed("Wrong email or password.", code="invalid_credentials")
         attrs["user"] = user
         return attrs

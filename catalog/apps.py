@@ -7,6 +7,7 @@ class CatalogConfig(AppConfig):
     verbose_name = "Model catalog"
 
     def ready(self):
+        # Imported here: it imports models, which are not loaded when apps.py is.
         from catalog.seed import ensure_default_endpoint
 
         # Jobs and webhooks need the default endpoint; a flushed test database gets it back.

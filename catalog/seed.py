@@ -53,6 +53,8 @@ def seed_catalog(Endpoint, Model, Size) -> bool:
 def ensure_default_endpoint(**kwargs) -> None:
     """post_migrate receiver: a database without the default endpoint is a new one (or a
     flushed test database): give it the seed catalog."""
+    # Imported here: the data migration imports this module and must not load the
+    # current models (it passes its historical ones to seed_catalog).
     from catalog.models import CatalogModel, CatalogSize, ProviderEndpoint
 
     seed_catalog(ProviderEndpoint, CatalogModel, CatalogSize)

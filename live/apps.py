@@ -7,6 +7,7 @@ class LiveConfig(AppConfig):
     verbose_name = "Live job updates"
 
     def ready(self) -> None:
+        # Imported here: it imports models, which are not loaded when apps.py is.
         from live.triggers import ensure_triggers
 
         post_migrate.connect(ensure_triggers, sender=self)

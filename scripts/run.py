@@ -21,6 +21,7 @@ def honcho_command(processes: list[str], *, procfile: Path = ROOT / "Procfile") 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storycraft.settings")
+    # Imported here: only now is the project on sys.path and its settings named.
     import django
 
     django.setup()  # loads .env into os.environ, never over what is already set

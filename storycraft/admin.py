@@ -68,6 +68,8 @@ class StoryCraftAdminSite(admin.AdminSite):
 
     def _login_refused(self, request, *, retry_after: int) -> TemplateResponse:
         """The login form again, unchecked, saying how long to wait: a 429."""
+        # Imported here: this module names the AdminConfig in INSTALLED_APPS, so it
+        # is imported before models can be.
         from django.contrib.admin.forms import AdminAuthenticationForm
 
         index = reverse("admin:index", current_app=self.name)
@@ -132,6 +134,8 @@ def support_dashboard() -> dict[str, Rows]:
 def worker_tasks() -> Rows:
     """django-q2's task pages, with failures of the last day counted (one query, two
     with the database broker)."""
+    # Imported here: this module names the AdminConfig in INSTALLED_APPS, so it
+    # is imported before models can be.
     from django_q.models import Failure, OrmQ
 
     a_day_ago = timezone.now() - timedelta(days=1)

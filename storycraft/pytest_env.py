@@ -22,7 +22,7 @@ def _answers(host: str, port: int) -> bool:
 
 
 def _throwaway_postgres() -> str:
-    import pgserver
+    import pgserver  # optional (requirements-dev): only when no PostgreSQL answers
 
     server = pgserver.get_server(tempfile.mkdtemp(prefix="storycraft-pg-"), cleanup_mode="stop")
     return server.get_uri()

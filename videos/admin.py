@@ -18,6 +18,7 @@ from videos.models import (
 )
 from videos.selectors import attention_conditions, attention_counts
 from videos.services import lifecycle
+from videos.services.files import file_url_for
 from videos.services.polling import refresh_job
 
 
@@ -159,8 +160,6 @@ class VideoJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="video")
     def play(self, job):
-        from videos.services.files import file_url_for
-
         url = file_url_for(job)
         if not url:
             return "—"

@@ -8,6 +8,7 @@ class WalletConfig(AppConfig):
     verbose_name = "Credits wallet"
 
     def ready(self):
+        # Imported here: it imports models, which are not loaded when apps.py is.
         from wallet.receivers import open_wallet_of_new_user
 
         # The wallet depends on accounts, not the other way round: accounts saves the user,

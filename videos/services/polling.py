@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from catalog.ratelimit import next_window, take_requests
 from videos.models import JobStatus, VideoJob
@@ -40,8 +41,6 @@ _SKIPPED = object()
 
 
 def enqueue_download(job_id) -> None:
-    from django_q.tasks import async_task
-
     transaction.on_commit(
         lambda: async_task("videos.tasks.download_video", str(job_id), group="video-downloads")
     )

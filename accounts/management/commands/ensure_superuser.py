@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -15,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=None)
 
     def handle(self, *args, email=None, password=None, **options):
-        import os
-
         email = (email or os.environ.get("DJANGO_SUPERUSER_EMAIL", "")).strip()
         password = password or os.environ.get("DJANGO_SUPERUSER_PASSWORD", "")
         if not email:
