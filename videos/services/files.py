@@ -122,7 +122,7 @@ THUMBNAIL_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"
 def thumbnail_file(job: VideoJob) -> StoredFile:
     """The stored poster image. Raises NotReady until the job has one."""
     if job.status != JobStatus.COMPLETED or not job.thumbnail:
-        state = "has no poster image yet" if job.status == JobStatus.COMPLETED else "not ready"
+        state = "has no poster image yet" if job.status == JobStatus.COMPLETED else "is not ready"
         raise NotReady(f"The video is {job.status.replace('_', ' ')}; it {state}.")
     name = job.thumbnail.name
     content_type = THUMBNAIL_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")

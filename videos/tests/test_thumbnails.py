@@ -72,6 +72,10 @@ def test_there_is_no_poster_before_the_video_is_ready(sora_provider):
     assert job["thumbnail_url"] is None
     response = client.get(f"/videos/{job['id']}/thumbnail")
     assert response.status_code == 409 and response.json()["code"] == "not_ready"
+    assert response.json()["detail"] in {
+        "The video is queued; it is not ready.",
+        "The video is in progress; it is not ready.",
+    }
 
 
 def test_the_owner_may_fetch_it_with_a_token_and_others_may_not(sora_provider, client):
