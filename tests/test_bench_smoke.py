@@ -1,6 +1,7 @@
 """`make bench` in smoke mode, so the benchmark suite never rots: the benchmarks that need
-the production shape (a private PostgreSQL database, the emulator in its own process) at
-tiny sizes. The sweep checks on its own that it sent exactly one request per due job."""
+the production shape (a private PostgreSQL database, gunicorn under wrk, the emulator in
+its own process) at tiny sizes. The sweep checks on its own that it sent exactly one
+request per due job."""
 
 import os
 import subprocess
@@ -15,7 +16,7 @@ def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):
     done = subprocess.run(
         [
             sys.executable,
-            *("-m", "benchmarks", "ledger", "sweep", "order", "--smoke", "--out", str(out)),
+            *("-m", "benchmarks", "read", "ledger", "sweep", "order", "--smoke", "--out", str(out)),
         ],
         cwd=ROOT,
         env=environment,
@@ -25,6 +26,9 @@ def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for title in (
+        "B1 GET /videos/{id} vs a bare ORM JsonResponse view",
+        "B1 GET /videos, a page of 20",
+        "B1 GET /videos/{id} answered 304",
         "B2 reserve_credits, 16 threads on one wallet",
         "B2 reserve_credits, 16 threads on 16 wallets",
         "B3 sweep of 20 due jobs",
