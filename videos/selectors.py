@@ -1,8 +1,10 @@
 """Reading jobs on behalf of a user: another user's job is simply not found."""
 
+from django.db.models import F
 from django.http import Http404
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 
+from accounts.authentication import confirm_token_user
 from videos.models import VideoJob
 from videos.services.files import VIDEO, link_is_valid
 
@@ -16,6 +18,21 @@ def job_of(user, job_id) -> VideoJob:
         return jobs_of(user).get(pk=job_id)
     except VideoJob.DoesNotExist:
         raise Http404("No such video.") from None
+
+
+def job_of_token_user(request, job_id) -> VideoJob:
+    """job_of in one query for a view authenticated by OwnerCheckedJWTAuthentication: the
+    job comes with its owner's is_active, so an active owner's user row is never loaded."""
+    job = (
+        VideoJob.objects.filter(pk=job_id, owner_id=request.user.pk)
+        .annotate(owner_is_active=F("owner__is_active"))
+        .first()
+    )
+    if job is None or not job.owner_is_active:
+        confirm_token_user(request)  # 401 for a deactivated or deleted user, as usual
+    if job is None:
+        raise Http404("No such video.")
+    return job
 
 
 def job_by_id(job_id) -> VideoJob:

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.authentication import OwnerCheckedJWTAuthentication
 from storycraft.conditional import etag_matches
 from storycraft.pagination import NewestFirstCursorPagination
 from storycraft.schema import errors, etag_parameters
@@ -131,14 +132,17 @@ class BatchView(_OrderThrottled):
 
 
 class VideoDetailView(APIView):
+    # Clients poll this: the owner's standing is checked in the job's own query.
+    authentication_classes = [OwnerCheckedJWTAuthentication]
+
     @extend_schema(
         parameters=etag_parameters(200, 304),
         responses={200: VideoJobSerializer, 304: OpenApiResponse(description="Not modified.")},
     )
     def get(self, request, job_id):
-        job = selectors.job_of(request.user, job_id)
+        job = selectors.job_of_token_user(request, job_id)
         etag = files.job_etag(job)
-        # Clients poll this: an unchanged job costs one query and no serialization.
+        # An unchanged job costs one query and no serialization.
         if etag_matches(request.headers.get("If-None-Match", ""), etag):
             response = HttpResponseNotModified()
         else:
