@@ -1,5 +1,5 @@
-"""A private PostgreSQL database and an emulator in its own process, for the benchmarks
-that need the production shape (B2, B3, B5)."""
+"""Private PostgreSQL databases and an emulator in its own process, for the benchmarks
+that need the production shape."""
 
 import os
 import socket
@@ -29,22 +29,36 @@ def with_database(url: str, name: str) -> str:
 
 
 @contextmanager
-def private_database(url: str):
-    """A fresh database on that server, named for this process, dropped afterwards.
-    Sets DATABASE_URL (call before django.setup())."""
+def private_database(url: str, *, purpose: str = "", use: bool = True):
+    """A fresh database on that server, named for this process (and `purpose`), dropped
+    afterwards; yields its URL. When the local server does not answer, a throwaway one
+    from the `pgserver` package. `use`: point DATABASE_URL at it (call before
+    django.setup()); the web processes that some benchmarks start get theirs by URL."""
     import psycopg
 
-    name = f"storycraft_bench_{os.getpid()}"
+    try:
+        psycopg.connect(url, connect_timeout=2).close()
+    except psycopg.OperationalError:
+        if url != LOCAL_URL:
+            raise
+        import pgserver
+
+        server = pgserver.get_server(str(Path(os.environ["VAR_DIR"]) / "pg"), cleanup_mode="stop")
+        url = server.get_uri()
+    name = f"storycraft_bench_{os.getpid()}" + (f"_{purpose}" if purpose else "")
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = with_database(url, name)
+    database_url = with_database(url, name)
+    if use:
+        os.environ["DATABASE_URL"] = database_url
     try:
-        yield os.environ["DATABASE_URL"]
+        yield database_url
     finally:
-        from django.db import connections
+        if use:
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
