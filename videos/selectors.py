@@ -23,13 +23,14 @@ def job_of(user, job_id) -> VideoJob:
 def job_of_token_user(request, job_id) -> VideoJob:
     """job_of in one query for a view authenticated by OwnerCheckedJWTAuthentication: the
     job comes with its owner's is_active, so an active owner's user row is never loaded."""
-    job = (
-        VideoJob.objects.filter(pk=job_id, owner_id=request.user.pk)
-        .annotate(owner_is_active=F("owner__is_active"))
-        .first()
-    )
+    try:
+        job = VideoJob.objects.annotate(owner_is_active=F("owner__is_active")).get(
+            pk=job_id, owner_id=request.user.pk
+        )
+    except VideoJob.DoesNotExist:
+        job = None
     if job is None or not job.owner_is_active:
-        confirm_token_user(request)  # 401 for a deactivated or deleted user, as usual
+        confirm_token_user(request)  # 401 for a deactivated or unknown user, as usual
     if job is None:
         raise Http404("No such video.")
     return job
