@@ -15,7 +15,18 @@ from pathlib import Path
 
 from benchmarks.common import Result, markdown, prepare_environment, size_text, table
 
-BENCHMARKS = ("read", "ledger", "sweep", "order", "download", "serve", "emulator", "speed", "live")
+BENCHMARKS = (
+    "read",
+    "ledger",
+    "sweep",
+    "order",
+    "download",
+    "rss",
+    "serve",
+    "emulator",
+    "speed",
+    "live",
+)
 # Those that need PostgreSQL and an emulator process.
 STACKED = {"sweep", "order"}
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "bench"
@@ -144,6 +155,12 @@ def _run(name: str, workdir: Path, stack: ExitStack, *, smoke: bool) -> list[Res
         _emulators["video"] = big_video(server, base_url)
         print(f"video: {size_text(_emulators['video'].size)}")
     video = _emulators["video"]
+    if name == "rss":
+        return (
+            memory.download_rss(video, size=30_000_000, pairs=1)
+            if smoke
+            else (memory.download_rss(video))
+        )
     return {"download": memory.download, "serve": memory.serve, "emulator": memory.emulator}[name](
         video
     )
