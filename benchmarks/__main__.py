@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         stacks.migrate()
         stacks.analyze()
         for name in names:
+            began = time.monotonic()
             try:
                 ran = _run(name, workdir, stack, smoke=args.smoke)
             except Exception as error:
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             for result in ran:
                 results.append(result)
                 print("  ".join(result.row()), flush=True)
+            print(f"({name}: {time.monotonic() - began:.0f} s)", flush=True)
 
     elapsed = time.monotonic() - started
     print()
@@ -134,7 +136,30 @@ def _run(name: str, workdir: Path, stack: ExitStack, *, smoke: bool) -> list[Res
         base_url = stack.enter_context(
             stacks.emulator_process(workdir, EMULATOR_JOB_SECONDS=1 if smoke else 4)
         )
-        return poller.order_to_completed(base_url, pairs=1 if smoke else 3)
+        results = poller.order_to_completed(base_url, pairs=1 if smoke else 3)
+        # Webhooks on, as `make run` has them: the emulator posts to a web process.
+        port = stacks.free_port()
+        base_url = stack.enter_context(
+            stacks.emulator_process(
+                workdir,
+                EMULATOR_JOB_SECONDS=1 if smoke else 4,
+                EMULATOR_WEBHOOK_URL=f"http://127.0.0.1:{port}/webhooks/openai",
+                EMULATOR_WEBHOOK_SECRET=poller.WEBHOOK_SECRET,
+            )
+        )
+        stack.enter_context(
+            stacks.web_process(
+                workdir,
+                port=port,
+                OPENAI_BASE_URL=base_url,
+                OPENAI_API_KEY=poller.API_KEY,
+                OPENAI_WEBHOOK_SECRET=poller.WEBHOOK_SECRET,
+                Q_SYNC="true",
+            )
+        )
+        return results + poller.order_to_completed(
+            base_url, pairs=1 if smoke else 3, webhook_secret=poller.WEBHOOK_SECRET
+        )
 
     # The memory and client benchmarks share one in-thread emulator and a big video.
     if "thread" not in _emulators:

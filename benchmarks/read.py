@@ -8,20 +8,17 @@ a bare ORM JsonResponse view served by the same process from the same database
 - GET /videos/{id} with If-None-Match (a 304) vs the bare view.
 """
 
-import os
 import re
 import shutil
 import statistics
 import subprocess
-import sys
-import time
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 from benchmarks.common import Result
+from benchmarks.stack import web_process
 
 ROOT = Path(__file__).resolve().parent.parent
 JOBS = 10_000
@@ -37,7 +34,8 @@ def run(workdir: Path, *, smoke: bool = False) -> list[Result]:
 
     analyze()
     seconds, pairs = (1, 1) if smoke else (3, 3)
-    with web_process(workdir) as web:
+    # One worker: wrk and PostgreSQL share the other core.
+    with web_process(workdir, settings="benchmarks.read_settings") as web:
         token = _token(owner)
         auth = {"Authorization": f"Bearer {token}"}
         etag = _check(web, auth, owner, detail_id)
@@ -176,45 +174,3 @@ def _wrk(wrk: str, url: str, headers: dict, seconds: int) -> float:
     if "Non-2xx or 3xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk saw errors against {url}:\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-
-@contextmanager
-def web_process(workdir: Path):
-    """gunicorn as docker/entrypoint.sh runs it (one worker: wrk and PostgreSQL share the
-    other core), with the bench-only URL module."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "benchmarks.read_settings",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-    }
-    log = workdir / "read-web.log"
-    command = [
-        sys.executable, "-m", "gunicorn", "storycraft.asgi:application",
-        "--bind", "127.0.0.1:0", "--workers", "1",
-        "--worker-class", "live.worker.UvicornWorker",
-        "--timeout", "120", "--graceful-timeout", "30", "--worker-tmp-dir", "/dev/shm",  # noqa: S108 (as docker runs it)
-        "--access-logfile", "-", "--logger-class", "storycraft.logs.GunicornLogger",
-        "--error-logfile", str(log),
-    ]  # fmt: skip
-    process = subprocess.Popen(  # noqa: S603 (gunicorn, our arguments)
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            text = log.read_text() if log.exists() else ""
-            url = re.search(r"Listening at: (http://\S+)", text)
-            if url:
-                try:
-                    if httpx.get(f"{url.group(1)}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {text}")
-            time.sleep(0.1)
-        yield url.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

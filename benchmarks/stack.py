@@ -2,6 +2,7 @@
 that need the production shape."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -114,3 +115,49 @@ def emulator_process(workdir: Path, **env):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def web_process(workdir: Path, *, settings: str = "storycraft.settings", port: int = 0, **env):
+    """gunicorn as docker/entrypoint.sh runs it, one worker; yields its base URL.
+    `settings`: the Django settings module; `env`: settings by environment variable."""
+    import httpx
+
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        **{key: str(value) for key, value in env.items()},
+    }
+    log = workdir / f"web-{port or 'any'}-{time.monotonic_ns()}.log"
+    command = [
+        sys.executable, "-m", "gunicorn", "storycraft.asgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", "1",
+        "--worker-class", "live.worker.UvicornWorker",
+        "--timeout", "120", "--graceful-timeout", "30",
+        "--worker-tmp-dir", "/dev/shm",  # noqa: S108 (as docker runs it)
+        "--access-logfile", "-", "--logger-class", "storycraft.logs.GunicornLogger",
+        "--error-logfile", str(log),
+    ]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 (gunicorn, our arguments)
+        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            text = log.read_text() if log.exists() else ""
+            url = re.search(r"Listening at: (http://\S+)", text)
+            if url:
+                try:
+                    if httpx.get(f"{url.group(1)}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start: {text}")
+            time.sleep(0.1)
+        yield url.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -16,7 +16,8 @@ def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):
     done = subprocess.run(
         [
             sys.executable,
-            *("-m", "benchmarks", "read", "ledger", "sweep", "order", "--smoke", "--out", str(out)),
+            *("-m", "benchmarks", "read", "ledger", "sweep", "order", "rss"),
+            *("--smoke", "--out", str(out)),
         ],
         cwd=ROOT,
         env=environment,
@@ -34,7 +35,9 @@ def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):
         "B3 sweep of 20 due jobs",
         "B3 sweep of 50 due jobs",
         "jobs in flight",
-        "B5 order to completed",
+        "B5 order to completed, webhooks off",
+        "B5 order to completed, webhooks on",
+        "B4 download",
     ):
         assert title in done.stdout
     assert not out.exists()
