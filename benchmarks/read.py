@@ -26,8 +26,7 @@ CONNECTIONS = 4  # wrk's open connections; one worker serves them
 
 
 def run(workdir: Path, *, smoke: bool = False) -> list[Result]:
-    wrk = shutil.which("wrk")
-    if wrk is None:
+    if shutil.which("wrk") is None:
         raise RuntimeError("B1 needs wrk: apt-get install wrk (.ci/run installs it)")
     owner, detail_id = _fixture(200 if smoke else JOBS)
     from benchmarks.stack import analyze
@@ -62,12 +61,12 @@ def run(workdir: Path, *, smoke: bool = False) -> list[Result]:
         ]
         results = []
         for name, (url, headers), (bare_url, bare_headers), target in cases:
-            _wrk(wrk, url, headers, 1)  # warm up both
-            _wrk(wrk, bare_url, bare_headers, 1)
+            wrk_rate(url, headers, 1)  # warm up both
+            wrk_rate(bare_url, bare_headers, 1)
             real, bare = [], []
             for _ in range(pairs):
-                bare.append(_wrk(wrk, bare_url, bare_headers, seconds))
-                real.append(_wrk(wrk, url, headers, seconds))
+                bare.append(wrk_rate(bare_url, bare_headers, seconds))
+                real.append(wrk_rate(url, headers, seconds))
             ratios = [r / b for r, b in zip(real, bare, strict=True)]
             results.append(
                 Result(
@@ -161,9 +160,9 @@ def _check(web: str, auth: dict, owner, detail_id) -> str:
     return etag
 
 
-def _wrk(wrk: str, url: str, headers: dict, seconds: int) -> float:
+def wrk_rate(url: str, headers: dict, seconds: int, *, connections: int = CONNECTIONS) -> float:
     """Requests per second; any answer other than the expected status is an error."""
-    command = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s"]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     done = subprocess.run(  # noqa: S603 (wrk, our arguments)

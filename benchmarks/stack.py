@@ -141,7 +141,12 @@ def web_process(workdir: Path, *, settings: str = "storycraft.settings", port: i
         "--error-logfile", str(log),
     ]  # fmt: skip
     process = subprocess.Popen(  # noqa: S603 (gunicorn, our arguments)
-        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, start_new_session=True
+        command,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=log.with_suffix(".stderr").open("w"),  # the app's own log lines
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
