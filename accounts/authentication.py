@@ -8,6 +8,7 @@ from the token, no query). Such a view must call `confirm_token_user` whenever i
 did not show an active owner; it answers 401 as JWTAuthentication would have.
 """
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import (
     JWTAuthentication,
     JWTStatelessUserAuthentication,
@@ -28,3 +29,15 @@ def confirm_token_user(request) -> None:
     AuthenticationFailed (401) when that user may no longer use the API."""
     if request.auth is not None:
         JWTAuthentication().get_user(request.auth)
+
+
+class OwnerCheckedJWTScheme(SimpleJWTScheme):
+    """In the schema, the same bearer token as every other endpoint: it refers to the
+    jwtAuth component that JWTAuthentication registers, rather than registering a second
+    component of that name (drf-spectacular warns about two identities for one name)."""
+
+    target_class = OwnerCheckedJWTAuthentication
+    name = []  # registers no component of its own
+
+    def get_security_requirement(self, auto_schema):
+        return {SimpleJWTScheme.name: []}
