@@ -32,7 +32,7 @@ def run(workdir: Path, *, smoke: bool = False) -> list[Result]:
     from benchmarks.stack import analyze
 
     analyze()
-    seconds, pairs = (1, 1) if smoke else (3, 3)
+    seconds, pairs = (1, 1) if smoke else (2, 5)
     # One worker: wrk and PostgreSQL share the other core.
     with web_process(workdir, settings="benchmarks.read_settings") as web:
         token = _token(owner)
