@@ -51,7 +51,10 @@ client:
 test: dev gateway client
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# B1 drives gunicorn with wrk (a Debian package; .ci/run installs it): without it, B1's
+# rows fail and say why, the rest still run.
 bench: dev
+	@command -v wrk >/dev/null || echo "make bench: wrk is missing (apt-get install wrk); B1 will fail"
 	$(PY) -m benchmarks
 
 lint: dev

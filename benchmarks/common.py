@@ -83,13 +83,15 @@ class Result:
     name: str
     measured: float
     baseline: float
-    target: float  # the ratio measured / baseline must not exceed this
+    target: float  # the ratio measured / baseline must not exceed this (see at_least)
     unit: Callable[[float], str] = size_text
     note: str = ""
     # Interleaved pairs: the median of the per-pair ratios, and their range.
     low: float | None = None
     high: float | None = None
     median_ratio: float | None = None
+    # Rates (requests/s): the ratio must reach the target instead.
+    at_least: bool = False
 
     @property
     def ratio(self) -> float:
@@ -117,7 +119,7 @@ class Result:
 
     @property
     def passed(self) -> bool:
-        return self.ratio <= self.target
+        return self.ratio >= self.target if self.at_least else self.ratio <= self.target
 
     def row(self) -> tuple[str, ...]:
         return (
@@ -125,7 +127,7 @@ class Result:
             self.unit(self.measured),
             self.unit(self.baseline),
             self.ratio_text(),
-            f"<= {self.target:g}",
+            f"{'>=' if self.at_least else '<='} {self.target:g}",
             "PASS" if self.passed else "FAIL",
         )
 

@@ -67,3 +67,27 @@ def big_video(server: EmulatorServer, base_url: str) -> BigVideo:
     if size < MIN_VIDEO_BYTES:
         raise RuntimeError(f"the emulated video is only {size} bytes; raise BITRATE_KBPS")
     return BigVideo(server, base_url, video.id, path, size)
+
+
+def padded_video(video: BigVideo, size: int) -> str:
+    """A second finished video on the same emulator whose content is `size` bytes: the
+    big MP4 and zeros after it (downloads only check the MP4 header). Encoding that
+    many bytes would take minutes; the emulator serves whatever file it cached."""
+    from videos.provider import build_provider
+
+    prompt, seconds = PROMPT + " (padded)", 4
+    provider = build_provider(base_url=video.base_url, api_key=API_KEY)
+    try:
+        created = provider.create(prompt, MODEL, seconds, SIZE)
+        deadline = time.monotonic() + 60
+        while (created := provider.retrieve(created.id)).status != "completed":
+            if created.status == "failed" or time.monotonic() > deadline:
+                raise RuntimeError(f"emulated video ended as {created.status!r}")
+            time.sleep(0.2)
+    finally:
+        provider.close()
+    path = media_file(prompt, SIZE, seconds, "video", video.server.settings)  # encodes it
+    with path.open("wb") as target:
+        target.write(video.path.read_bytes())
+        target.truncate(size)  # a sparse tail of zeros
+    return created.id

@@ -20,7 +20,6 @@ import hmac
 import json
 import os
 import re
-import secrets
 import statistics
 import subprocess
 import sys
@@ -30,12 +29,11 @@ import uuid
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psycopg
 
 from benchmarks.common import Result, size_text, time_text
+from benchmarks.stack import private_database, server_url
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 15
@@ -50,8 +48,10 @@ WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"storycraft-benchmark-secret!!").d
 
 
 def run(base_url: str, workdir: Path) -> list[Result]:
+    # A database of its own: the web process migrates it and listens on it.
+    server = server_url(os.environ.get("DATABASE_URL"))
     with (
-        private_database() as database_url,
+        private_database(server, purpose="live", use=False) as database_url,
         web_process(workdir, database_url, base_url) as (web, pid),
     ):
         results = latency(web, base_url)
@@ -60,26 +60,6 @@ def run(base_url: str, workdir: Path) -> list[Result]:
 
 
 # --- the web process -------------------------------------------------------------------
-
-
-@contextmanager
-def private_database():
-    admin_url = "postgresql://postgres@127.0.0.1:5432/postgres"
-    try:
-        psycopg.connect(admin_url, connect_timeout=2).close()
-    except psycopg.OperationalError:
-        import pgserver
-
-        server = pgserver.get_server(str(Path(os.environ["VAR_DIR"]) / "pg"), cleanup_mode="stop")
-        admin_url = server.get_uri()
-    name = f"storycraft_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -1,7 +1,8 @@
-"""A private PostgreSQL database and an emulator in its own process, for the benchmarks
-that need the production shape (B2, B3, B5)."""
+"""Private PostgreSQL databases and an emulator in its own process, for the benchmarks
+that need the production shape."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -29,22 +30,36 @@ def with_database(url: str, name: str) -> str:
 
 
 @contextmanager
-def private_database(url: str):
-    """A fresh database on that server, named for this process, dropped afterwards.
-    Sets DATABASE_URL (call before django.setup())."""
+def private_database(url: str, *, purpose: str = "", use: bool = True):
+    """A fresh database on that server, named for this process (and `purpose`), dropped
+    afterwards; yields its URL. When the local server does not answer, a throwaway one
+    from the `pgserver` package. `use`: point DATABASE_URL at it (call before
+    django.setup()); the web processes that some benchmarks start get theirs by URL."""
     import psycopg
 
-    name = f"storycraft_bench_{os.getpid()}"
+    try:
+        psycopg.connect(url, connect_timeout=2).close()
+    except psycopg.OperationalError:
+        if url != LOCAL_URL:
+            raise
+        import pgserver
+
+        server = pgserver.get_server(str(Path(os.environ["VAR_DIR"]) / "pg"), cleanup_mode="stop")
+        url = server.get_uri()
+    name = f"storycraft_bench_{os.getpid()}" + (f"_{purpose}" if purpose else "")
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = with_database(url, name)
+    database_url = with_database(url, name)
+    if use:
+        os.environ["DATABASE_URL"] = database_url
     try:
-        yield os.environ["DATABASE_URL"]
+        yield database_url
     finally:
-        from django.db import connections
+        if use:
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -100,3 +115,54 @@ def emulator_process(workdir: Path, **env):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def web_process(workdir: Path, *, settings: str = "storycraft.settings", port: int = 0, **env):
+    """gunicorn as docker/entrypoint.sh runs it, one worker; yields its base URL.
+    `settings`: the Django settings module; `env`: settings by environment variable."""
+    import httpx
+
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        **{key: str(value) for key, value in env.items()},
+    }
+    log = workdir / f"web-{port or 'any'}-{time.monotonic_ns()}.log"
+    command = [
+        sys.executable, "-m", "gunicorn", "storycraft.asgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", "1",
+        "--worker-class", "live.worker.UvicornWorker",
+        "--timeout", "120", "--graceful-timeout", "30",
+        "--worker-tmp-dir", "/dev/shm",  # noqa: S108 (as docker runs it)
+        "--access-logfile", "-", "--logger-class", "storycraft.logs.GunicornLogger",
+        "--error-logfile", str(log),
+    ]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 (gunicorn, our arguments)
+        command,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=log.with_suffix(".stderr").open("w"),  # the app's own log lines
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            text = log.read_text() if log.exists() else ""
+            url = re.search(r"Listening at: (http://\S+)", text)
+            if url:
+                try:
+                    if httpx.get(f"{url.group(1)}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start: {text}")
+            time.sleep(0.1)
+        yield url.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -1,6 +1,7 @@
 """`make bench` in smoke mode, so the benchmark suite never rots: the benchmarks that need
-the production shape (a private PostgreSQL database, the emulator in its own process) at
-tiny sizes. The sweep checks on its own that it sent exactly one request per due job."""
+the production shape (a private PostgreSQL database, gunicorn under wrk, the emulator in
+its own process) at tiny sizes. The sweep checks on its own that it sent exactly one
+request per due job."""
 
 import os
 import subprocess
@@ -15,7 +16,8 @@ def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):
     done = subprocess.run(
         [
             sys.executable,
-            *("-m", "benchmarks", "ledger", "sweep", "order", "--smoke", "--out", str(out)),
+            *("-m", "benchmarks", "read", "ledger", "sweep", "order", "rss"),
+            *("--smoke", "--out", str(out)),
         ],
         cwd=ROOT,
         env=environment,
@@ -25,12 +27,17 @@ def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for title in (
+        "B1 GET /videos/{id} vs a bare ORM JsonResponse view",
+        "B1 GET /videos, a page of 20",
+        "B1 GET /videos/{id} answered 304",
         "B2 reserve_credits, 16 threads on one wallet",
         "B2 reserve_credits, 16 threads on 16 wallets",
         "B3 sweep of 20 due jobs",
         "B3 sweep of 50 due jobs",
         "jobs in flight",
-        "B5 order to completed",
+        "B5 order to completed, webhooks off",
+        "B5 order to completed, webhooks on",
+        "B4 download",
     ):
         assert title in done.stdout
     assert not out.exists()

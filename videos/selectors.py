@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from videos.exceptions import InvalidLink, VideoNotFound
@@ -19,6 +19,18 @@ def job_of(user, job_id) -> VideoJob:
         return jobs_of(user).get(pk=job_id)
     except VideoJob.DoesNotExist:
         raise VideoNotFound() from None
+
+
+def job_with_owner_standing(owner_id, job_id) -> VideoJob | None:
+    """The owner's job, annotated with the owner's `owner_is_active`, in one indexed query
+    (no user row): for a view that authenticated the token without loading its user.
+    None when the owner has no such job."""
+    try:
+        return VideoJob.objects.annotate(owner_is_active=F("owner__is_active")).get(
+            pk=job_id, owner_id=owner_id
+        )
+    except VideoJob.DoesNotExist:
+        return None
 
 
 def job_by_id(job_id) -> VideoJob:

@@ -8,11 +8,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.authentication import OwnerCheckedJWTAuthentication, confirm_token_user
 from storycraft.conditional import etag_matches
 from storycraft.errors import domain_error_body, status_of
 from storycraft.pagination import NewestFirstCursorPagination
 from storycraft.schema import errors, etag_parameters
 from videos import responses, selectors
+from videos.exceptions import VideoNotFound
 from videos.models import JobStatus
 from videos.serializers import (
     BatchOrderSerializer,
@@ -134,14 +136,21 @@ class BatchView(_OrderThrottled):
 
 
 class VideoDetailView(APIView):
+    # Clients poll this: the owner's standing is checked in the job's own query.
+    authentication_classes = [OwnerCheckedJWTAuthentication]
+
     @extend_schema(
         parameters=etag_parameters(200, 304),
         responses={200: VideoJobSerializer, 304: OpenApiResponse(description="Not modified.")},
     )
     def get(self, request, job_id):
-        job = selectors.job_of(request.user, job_id)
+        job = selectors.job_with_owner_standing(request.user.pk, job_id)
+        if job is None or not job.owner_is_active:
+            confirm_token_user(request)  # 401 for a deactivated or unknown user, as usual
+        if job is None:
+            raise VideoNotFound()
         etag = files.job_etag(job)
-        # Clients poll this: an unchanged job costs one query and no serialization.
+        # An unchanged job costs one query and no serialization.
         if etag_matches(request.headers.get("If-None-Match", ""), etag):
             response = HttpResponseNotModified()
         else:

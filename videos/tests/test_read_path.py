@@ -1,0 +1,137 @@
+"""GET /videos/{id}, the path every client polls: one query for a 200 and for a 304, the
+user row never loaded for an active owner, and a deactivated or unknown user still
+refused with a 401 as on every other endpoint."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse, set_script_prefix
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.models import User
+from videos.models import Batch, JobStatus, VideoJob
+from videos.serializers import VideoJobSerializer
+from videos.services.files import THUMBNAIL, VIDEO, signed_file_path
+from videos.tests.helpers import api_for, held_jobs, person
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, path: str, **headers):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, **headers)
+    return response, [query["sql"] for query in captured]
+
+
+def test_a_job_and_its_304_cost_one_query_and_never_load_the_user():
+    alice = person("alice", credits=10)
+    [job] = held_jobs(alice, status=JobStatus.COMPLETED, file="videos/a.mp4")
+    client = api_for(alice)
+    response, sql = queries(client, f"/videos/{job.id}")
+    assert response.status_code == 200 and response.json()["file_url"]
+    assert len(sql) == 1 and "accounts_user" in sql[0]  # the owner's is_active, joined
+    etag = response["ETag"]
+    response, sql = queries(client, f"/videos/{job.id}", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304 and response["ETag"] == etag
+    assert len(sql) == 1
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_a_deactivated_user_is_refused_with_a_401(conditional):
+    alice = person("alice", credits=10)
+    [job] = held_jobs(alice)
+    client = api_for(alice)
+    etag = client.get(f"/videos/{job.id}")["ETag"]
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    headers = {"HTTP_IF_NONE_MATCH": etag} if conditional else {}
+    response = client.get(f"/videos/{job.id}", **headers)
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_inactive"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    # Not found is not the answer either: the user is refused before that.
+    assert client.get("/videos/00000000-0000-4000-8000-000000000000").status_code == 401
+
+
+def test_a_token_of_a_user_that_does_not_exist_is_refused_with_a_401():
+    token = AccessToken()
+    token["user_id"] = str(uuid.uuid4())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.get("/videos/00000000-0000-4000-8000-000000000000")
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_not_found"
+
+
+def test_another_users_job_and_a_missing_one_are_404s_for_an_active_user():
+    alice, bob = person("alice", credits=10), person("bob")
+    [job] = held_jobs(alice)
+    assert api_for(bob).get(f"/videos/{job.id}").status_code == 404
+    assert api_for(bob).get("/videos/00000000-0000-4000-8000-000000000000").status_code == 404
+    assert api_for(alice).get("/videos/not-a-uuid").status_code == 404
+    assert api_for(alice).get(f"/videos/{job.id}").status_code == 200
+
+
+def test_a_job_without_a_token_is_a_401():
+    alice = person("alice", credits=10)
+    [job] = held_jobs(alice)
+    client = api_for(alice)
+    client.credentials()
+    assert client.get(f"/videos/{job.id}").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION="Bearer not.a.token")
+    assert client.get(f"/videos/{job.id}").status_code == 401
+
+
+def test_the_written_out_representation_is_the_generic_one():
+    alice = person("alice", credits=100)
+    batch = Batch.objects.create(
+        owner=alice, prompt="p", model="sora-2", seconds=4, size="1280x720", format="16:9"
+    )
+    [original] = held_jobs(alice, status=JobStatus.COMPLETED, file="videos/o.mp4")
+    jobs = [
+        original,
+        *held_jobs(alice, status=JobStatus.QUEUED),
+        *held_jobs(
+            alice,
+            status=JobStatus.COMPLETED,
+            charge_status="settled",
+            progress=100,
+            file="videos/a.mp4",
+            thumbnail="videos/a.webp",
+            completed_at=timezone.now(),
+            batch=batch,
+            remixed_from=original,
+        ),
+        *held_jobs(
+            alice,
+            status=JobStatus.FAILED,
+            charge_status="refunded",
+            error_code="moderation_blocked",
+            error_message="No.",
+        ),
+    ]
+    request = APIRequestFactory().get("/videos")
+    for job in jobs:
+        # As the code sets them (enum members), and as the database returns them.
+        for instance in (job, type(job).objects.get(pk=job.pk)):
+            serializer = VideoJobSerializer(instance, context={"request": request})
+            generic = serializers.ModelSerializer.to_representation(serializer, instance)
+            assert serializer.data == generic
+            assert list(serializer.data) == list(generic)
+
+
+@pytest.mark.parametrize("prefix", ["/", "/storycraft/"])
+def test_file_links_are_the_reversed_paths_under_any_script_prefix(prefix):
+    job = VideoJob(id=uuid.uuid4())
+    set_script_prefix(prefix)
+    try:
+        for what in (VIDEO, THUMBNAIL):
+            path = signed_file_path(job, what=what).split("?")[0]
+            assert path == reverse(f"video-{what}", kwargs={"job_id": job.id})
+            assert path.startswith(prefix)
+    finally:
+        set_script_prefix("/")
