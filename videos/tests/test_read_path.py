@@ -14,10 +14,10 @@ from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
+from testing import api_for, held_jobs, person
 from videos.models import Batch, JobStatus, VideoJob
 from videos.serializers import VideoJobSerializer
 from videos.services.files import THUMBNAIL, VIDEO, signed_file_path
-from videos.tests.helpers import api_for, held_jobs, person
 
 pytestmark = pytest.mark.django_db
 
