@@ -39,6 +39,18 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict:
     return {name: value for name, value in env.items() if value is not None}
 
 
+def served_env(tmp_path: Path, database_url: str | None = None, **overrides: str | None) -> dict:
+    """production_env for a process this test serves on 127.0.0.1 over plain HTTP, on the
+    test database (pytest-django's, unless `database_url` says otherwise)."""
+    return production_env(
+        tmp_path,
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url or shared_database_url(),
+        SECURE_SSL_REDIRECT="false",
+        **overrides,
+    )
+
+
 def run_python(args: list[str], env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, *args],

@@ -8,7 +8,7 @@ import pytest
 
 from live.tests.server import asgi_web
 from storycraft.logs import redact
-from tests.helpers import ROOT, gunicorn, production_env, runserver, shared_database_url
+from tests.helpers import ROOT, gunicorn, runserver, served_env
 from videos.models import VideoJob
 from videos.services.files import signed_file_path
 
@@ -17,11 +17,8 @@ ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()
 
 @pytest.fixture
 def server_env(tmp_path):
-    return production_env(
+    return served_env(
         tmp_path,
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=shared_database_url(),
-        SECURE_SSL_REDIRECT="false",
     )
 
 

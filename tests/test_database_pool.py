@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from live.tests.server import asgi_web
-from tests.helpers import production_env, shared_database_url
+from tests.helpers import served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -36,11 +36,8 @@ def sessions_opened(database: str) -> int:
 
 def test_forty_requests_open_at_most_the_pools_connections(tmp_path):
     database = connection.settings_dict["NAME"]
-    env = production_env(
+    env = served_env(
         tmp_path,
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=shared_database_url(),
-        SECURE_SSL_REDIRECT="false",
         DATABASE_POOL_SIZE="2",
     )
     with asgi_web(tmp_path, env) as base_url, httpx.Client(base_url=base_url) as client:
@@ -53,11 +50,8 @@ def test_forty_requests_open_at_most_the_pools_connections(tmp_path):
 
 
 def test_a_pooled_connection_postgresql_dropped_is_replaced_not_handed_out(tmp_path):
-    env = production_env(
+    env = served_env(
         tmp_path,
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=shared_database_url(),
-        SECURE_SSL_REDIRECT="false",
         DATABASE_POOL_SIZE="2",
     )
     database = connection.settings_dict["NAME"]

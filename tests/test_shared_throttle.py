@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 
-from tests.helpers import gunicorn, production_env, shared_database_url
+from tests.helpers import gunicorn, served_env
 
 LOGIN = {"email": "mallory@example.com", "password": "guess"}
 
@@ -19,11 +19,8 @@ def test_without_redis_the_cache_is_the_database():
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_throttle_hit_in_one_process_counts_in_another(tmp_path):
-    env = production_env(
+    env = served_env(
         tmp_path,
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=shared_database_url(),
-        SECURE_SSL_REDIRECT="false",
         AUTH_THROTTLE_RATE="3/minute",
     )
     with (

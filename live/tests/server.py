@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import ROOT, gunicorn, production_env, shared_database_url
+from tests.helpers import ROOT, gunicorn, served_env, shared_database_url
 
 ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()
 
@@ -40,11 +40,9 @@ def serve_test_web(tmp_path: Path, django_db_blocker, sora_emulator) -> Iterator
     """`asgi_web` on pytest-django's database, the emulator as provider, 1 s heartbeats."""
     with django_db_blocker.unblock():
         database_url = shared_database_url()
-    env = production_env(
+    env = served_env(
         tmp_path,
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=database_url,
-        SECURE_SSL_REDIRECT="false",
+        database_url=database_url,
         LIVE_HEARTBEAT_SECONDS="1",
         OPENAI_BASE_URL=sora_emulator.base_url,
         OPENAI_API_KEY=sora_emulator.api_key,

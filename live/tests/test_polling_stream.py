@@ -9,7 +9,7 @@ from django.db import connection
 
 from live.tests.server import EventReader, asgi_web
 from testing import api_for, held_jobs, person
-from tests.helpers import production_env, shared_database_url
+from tests.helpers import served_env
 from videos.models import VideoJob
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -25,11 +25,8 @@ def listeners() -> int:
 
 
 def test_a_polling_stream_sends_changes_within_about_a_second(tmp_path):
-    env = production_env(
+    env = served_env(
         tmp_path,
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=shared_database_url(),
-        SECURE_SSL_REDIRECT="false",
         LIVE_LISTEN="false",
     )
     ann = person("ann")

@@ -11,17 +11,14 @@ import pytest
 
 from live.tests.server import EventReader, asgi_web
 from testing import api_for, person
-from tests.helpers import production_env, shared_database_url
+from tests.helpers import served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_stopping_the_web_process_ends_its_streams_promptly(tmp_path):
-    env = production_env(
+    env = served_env(
         tmp_path,
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=shared_database_url(),
-        SECURE_SSL_REDIRECT="false",
     )
     ticket = api_for(person("ann")).post("/auth/stream-ticket").json()["ticket"]
     with asgi_web(tmp_path, env, "--graceful-timeout", "30") as base_url:

@@ -33,9 +33,8 @@ from tests.helpers import (
     ROOT,
     admin_connection,
     gunicorn,
-    production_env,
     run_python,
-    shared_database_url,
+    served_env,
 )
 from videos.models import VideoJob
 from videos.schedules import ensure_sweeper_schedule
@@ -185,11 +184,8 @@ def test_the_books_stay_straight_through_chaos(tmp_path):
         [own_pid] = cursor.fetchone()
     tally = Tally()
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-    env = production_env(
+    env = served_env(
         tmp_path,
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=shared_database_url(),
-        SECURE_SSL_REDIRECT="false",
         REDIS_URL=REDIS_URL,
         OPENAI_API_KEY="sk-chaos",
         OPENAI_WEBHOOK_SECRET=secret,
