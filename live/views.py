@@ -185,13 +185,15 @@ async def _stream(user, request, resume_after: int | None):
     try:
         if listen:
             await broker.wait_listening(timeout=5)
-        # Subscribed before reading where we are, so nothing falls in between.
-        yield b"retry: %d\n: connected\n\n" % settings.LIVE_RETRY_MS
-        frames = _in_worker_thread(selectors.job_frames)
+        # Where we are is read after subscribing and before saying "connected": a change
+        # the client makes once it sees "connected" is after it, so it is sent.
         if resume_after is None:
             last = await _in_worker_thread(selectors.latest_event_id)(user=user)
         else:
             last = resume_after
+        yield b"retry: %d\n: connected\n\n" % settings.LIVE_RETRY_MS
+        frames = _in_worker_thread(selectors.job_frames)
+        if resume_after is not None:
             for event_id, data in await frames(user=user, request=request, after=last, replay=True):
                 last = max(last, event_id)
                 yield _frame(event_id, data)

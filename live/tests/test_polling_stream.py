@@ -1,12 +1,19 @@
 """Without LISTEN/NOTIFY (SQLite under `make run`), a stream reads the events table every
 second instead: the same events, a little later."""
 
+import asyncio
+import json
 import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from unittest.mock import patch
 
 import httpx
 import pytest
 from django.db import connection
+from django.test import RequestFactory
 
+from live import views
 from live.tests.server import EventReader, asgi_web
 from testing import api_for, held_jobs, person
 from tests.helpers import served_env
@@ -46,3 +53,36 @@ def test_a_polling_stream_sends_changes_within_about_a_second(tmp_path):
             assert listeners() == 0
     assert (event.job["id"], event.job["status"]) == (str(job.id), "in_progress")
     assert waited < 3
+
+
+def test_a_change_made_once_connected_is_sent_however_slow_the_stream_is(settings):
+    """The stream reads where the user's events stand before it says "connected": a change
+    made on seeing "connected" comes after that point, so it is never taken as already sent.
+    (Driven in-process, step by step, so the order is exact rather than a race.)"""
+    settings.LIVE_LISTEN = False
+    settings.LIVE_POLL_SECONDS = 0.05
+    ann = person("ann")
+    (job,) = held_jobs(ann)
+    request = RequestFactory().get("/events")
+    threads = ThreadPoolExecutor(max_workers=1)
+
+    async def first_event() -> bytes:
+        stream = views._stream(ann, request, None)
+        try:
+            assert b": connected" in await anext(stream)
+            change = VideoJob.objects.filter(pk=job.pk).update
+            await asyncio.get_running_loop().run_in_executor(
+                threads, partial(change, status="in_progress")
+            )
+            return await asyncio.wait_for(anext(stream), timeout=3)
+        finally:
+            await stream.aclose()
+
+    try:
+        with patch.object(views, "_database_threads", threads):
+            frame = asyncio.run(first_event())
+    finally:
+        threads.submit(lambda: connection.close()).result()  # the test database is dropped later
+        threads.shutdown()
+    assert frame.startswith(b"event: job\n")
+    assert json.loads(frame.split(b"data: ", 1)[1])["status"] == "in_progress"
