@@ -2,12 +2,14 @@
 
 import re
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 
 from live.tests.server import asgi_web
 from storycraft.logs import redact
+from testing import wait_until
 from tests.helpers import ROOT, gunicorn, runserver, served_env
 from videos.models import VideoJob
 from videos.services.files import signed_file_path
@@ -33,12 +35,19 @@ def fetch(base_url: str, path: str) -> None:
     httpx.get(f"{base_url}{path}", headers={"Referer": f"{base_url}{path}"})
 
 
+def logged(log: Path, *requests: str) -> None:
+    """Wait until the server has logged these requests: it writes its access line after
+    the answer is sent, so stopping it the moment the answer arrives could lose it."""
+    wait_until(lambda: all(f"GET {request}" in log.read_text() for request in requests))
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_runserver_logs_the_request_without_its_signature(tmp_path, server_env):
     path, signature = signed_link()
     with runserver(tmp_path, server_env) as base_url:
         fetch(base_url, path)
+        logged(tmp_path / "runserver.log", "/videos/")
     log = (tmp_path / "runserver.log").read_text()
     assert f"GET {path.split('signature=')[0]}signature=[redacted] HTTP/1.1" in log
     assert signature not in log
@@ -51,6 +60,7 @@ def test_gunicorn_logs_the_request_without_its_signature(tmp_path, server_env):
     path, signature = signed_link()
     with gunicorn(tmp_path, server_env, "--logger-class", logger_class) as base_url:
         fetch(base_url, path)
+        logged(tmp_path / "web.access.log", "/videos/")
     access_log = (tmp_path / "web.access.log").read_text()
     assert f"GET {path.split('signature=')[0]}signature=[redacted] HTTP/1.1" in access_log
     assert signature not in access_log + (tmp_path / "web.error.log").read_text()
@@ -84,6 +94,7 @@ def test_the_asgi_web_process_logs_links_and_stream_tickets_redacted(tmp_path, s
     with asgi_web(tmp_path, server_env) as base_url:
         fetch(base_url, path)
         httpx.get(f"{base_url}/events?ticket={ticket}")
+        logged(tmp_path / "web.access.log", "/videos/", "/events")
     access_log = (tmp_path / "web.access.log").read_text()
     assert f"GET {path.split('signature=')[0]}signature=[redacted] HTTP/1.1" in access_log
     assert "GET /events?ticket=[redacted] HTTP/1.1" in access_log
