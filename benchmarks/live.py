@@ -26,16 +26,14 @@ import sys
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 
 from benchmarks.common import Result, size_text, time_text
-from benchmarks.stack import private_database, server_url
+from benchmarks.stack import private_database, server_url, web_process
 
-ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 15
 POLL_SECONDS = 1.0
 STREAMS = 2000
@@ -52,65 +50,24 @@ def run(base_url: str, workdir: Path) -> list[Result]:
     server = server_url(os.environ.get("DATABASE_URL"))
     with (
         private_database(server, purpose="live", use=False) as database_url,
-        web_process(workdir, database_url, base_url) as (web, pid),
+        web_process(
+            workdir,
+            migrate=True,
+            DATABASE_URL=database_url,
+            OPENAI_BASE_URL=base_url,
+            OPENAI_API_KEY="sk-emulator",
+            OPENAI_WEBHOOK_SECRET=WEBHOOK_SECRET,
+            # The webhook's follow-up (refresh, download, complete) runs in the web process
+            # instead of a worker: what is measured is the path from webhook to client.
+            Q_SYNC="true",
+            LIVE_HEARTBEAT_SECONDS="5",
+            AUTH_THROTTLE_RATE="10000/minute",
+            WELCOME_CREDITS="100000",
+        ) as web,
     ):
-        results = latency(web, base_url)
-        results += idle_streams(web, pid)
+        results = latency(web.url, base_url)
+        results += idle_streams(web.url, web.pid)
     return results
-
-
-# --- the web process -------------------------------------------------------------------
-
-
-@contextmanager
-def web_process(workdir: Path, database_url: str, emulator_url: str):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "OPENAI_BASE_URL": emulator_url,
-        "OPENAI_API_KEY": "sk-emulator",
-        "OPENAI_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        # The webhook's follow-up (refresh, download, complete) runs in the web process
-        # instead of a worker: what is measured is the path from webhook to client.
-        "Q_SYNC": "true",
-        "LIVE_HEARTBEAT_SECONDS": "5",
-        "AUTH_THROTTLE_RATE": "10000/minute",
-        "WELCOME_CREDITS": "100000",
-    }
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "--noinput"], ["createcachetable"]):
-        subprocess.run(  # noqa: S603 (our own manage.py)
-            [*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True
-        )
-    log = workdir / "web.log"
-    command = [
-        sys.executable, "-m", "gunicorn", "storycraft.asgi:application",
-        "--worker-class", "live.worker.UvicornWorker", "--workers", "1",
-        "--bind", "127.0.0.1:0", "--control-socket", str(workdir / "web.ctl"),
-        "--error-logfile", str(log), "--backlog", "4096", "--timeout", "120",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            text = log.read_text() if log.exists() else ""
-            url = re.search(r"Listening at: (http://\S+)", text)
-            pid = re.search(r"Booting worker with pid: (\d+)", text)
-            if url and pid:
-                try:
-                    if httpx.get(f"{url.group(1)}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the web process did not start: {text}")
-            time.sleep(0.1)
-        yield url.group(1), int(pid.group(1))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def sign_up(client: httpx.Client, name: str) -> dict:

@@ -34,7 +34,8 @@ def run(workdir: Path, *, smoke: bool = False) -> list[Result]:
     analyze()
     seconds, pairs = (1, 1) if smoke else (2, 5)
     # One worker: wrk and PostgreSQL share the other core.
-    with web_process(workdir, settings="benchmarks.read_settings") as web:
+    with web_process(workdir, settings="benchmarks.read_settings") as process:
+        web = process.url
         token = _token(owner)
         auth = {"Authorization": f"Bearer {token}"}
         etag = _check(web, auth, owner, detail_id)

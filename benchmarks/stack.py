@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -117,10 +118,24 @@ def emulator_process(workdir: Path, **env):
             process.kill()
 
 
+@dataclass(frozen=True)
+class WebProcess:
+    url: str
+    pid: int  # the worker's, whose memory some benchmarks read
+
+
 @contextmanager
-def web_process(workdir: Path, *, settings: str = "storycraft.settings", port: int = 0, **env):
-    """gunicorn as docker/entrypoint.sh runs it, one worker; yields its base URL.
-    `settings`: the Django settings module; `env`: settings by environment variable."""
+def web_process(
+    workdir: Path,
+    *,
+    settings: str = "storycraft.settings",
+    port: int = 0,
+    migrate: bool = False,
+    **env,
+):
+    """gunicorn as docker/entrypoint.sh runs it, one worker; yields a WebProcess.
+    `settings`: the Django settings module; `env`: settings by environment variable;
+    `migrate`: first migrate the database it is given (a private one)."""
     import httpx
 
     environment = {
@@ -130,6 +145,15 @@ def web_process(workdir: Path, *, settings: str = "storycraft.settings", port: i
         "SECURE_SSL_REDIRECT": "false",
         **{key: str(value) for key, value in env.items()},
     }
+    if migrate:
+        for command in (["migrate", "--noinput"], ["createcachetable"]):
+            subprocess.run(  # noqa: S603 (our own manage.py)
+                [sys.executable, "manage.py", *command],
+                cwd=ROOT,
+                env=environment,
+                check=True,
+                capture_output=True,
+            )
     log = workdir / f"web-{port or 'any'}-{time.monotonic_ns()}.log"
     command = [
         sys.executable, "-m", "gunicorn", "storycraft.asgi:application",
@@ -139,6 +163,8 @@ def web_process(workdir: Path, *, settings: str = "storycraft.settings", port: i
         "--worker-tmp-dir", "/dev/shm",  # noqa: S108 (as docker runs it)
         "--access-logfile", "-", "--logger-class", "storycraft.logs.GunicornLogger",
         "--error-logfile", str(log),
+        "--control-socket", str(log.with_suffix(".ctl")),
+        "--backlog", "4096",  # the live benchmark opens 2,000 streams at once
     ]  # fmt: skip
     process = subprocess.Popen(  # noqa: S603 (gunicorn, our arguments)
         command,
@@ -153,7 +179,8 @@ def web_process(workdir: Path, *, settings: str = "storycraft.settings", port: i
         while True:
             text = log.read_text() if log.exists() else ""
             url = re.search(r"Listening at: (http://\S+)", text)
-            if url:
+            pid = re.search(r"Booting worker with pid: (\d+)", text)
+            if url and pid:
                 try:
                     if httpx.get(f"{url.group(1)}/healthz").status_code == 200:
                         break
@@ -162,7 +189,7 @@ def web_process(workdir: Path, *, settings: str = "storycraft.settings", port: i
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not start: {text}")
             time.sleep(0.1)
-        yield url.group(1)
+        yield WebProcess(url.group(1), int(pid.group(1)))
     finally:
         process.terminate()
         process.wait(timeout=30)
