@@ -41,6 +41,43 @@ def test_a_job_and_its_304_cost_one_query_and_never_load_the_user():
     assert len(sql) == 1
 
 
+def test_a_304_carries_the_200s_headers_but_the_bodys_and_a_stale_etag_gets_the_job():
+    alice = person("alice", credits=10)
+    [job] = held_jobs(alice, status=JobStatus.COMPLETED, file="videos/a.mp4")
+    client = api_for(alice)
+    full = client.get(f"/videos/{job.id}")
+    not_modified = client.get(f"/videos/{job.id}", HTTP_IF_NONE_MATCH=full["ETag"])
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    body_headers = {"content-type", "content-length"}
+    assert {k: v for k, v in not_modified.headers.items() if k.lower() not in body_headers} == {
+        k: v for k, v in full.headers.items() if k.lower() not in body_headers
+    }
+    assert client.head(f"/videos/{job.id}", HTTP_IF_NONE_MATCH=full["ETag"]).status_code == 304
+
+    VideoJob.objects.filter(pk=job.pk).update(progress=100, updated_at=timezone.now())
+    response, sql = queries(client, f"/videos/{job.id}", HTTP_IF_NONE_MATCH=full["ETag"])
+    assert response.status_code == 200 and response["ETag"] != full["ETag"]
+    assert response.json()["progress"] == 100
+    assert len(sql) == 1
+
+
+@pytest.mark.parametrize(
+    "authorization, status",
+    [(None, 401), ("Bearer not.a.token", 401), ("Basic YTpi", 401), ("bob", 404)],
+)
+def test_an_etag_opens_nothing_without_the_owners_valid_token(authorization, status):
+    alice, bob = person("alice", credits=10), person("bob")
+    [job] = held_jobs(alice)
+    etag = api_for(alice).get(f"/videos/{job.id}")["ETag"]
+    client = api_for(bob) if authorization == "bob" else APIClient()
+    if authorization not in (None, "bob"):
+        client.credentials(HTTP_AUTHORIZATION=authorization)
+    for if_none_match in (etag, "*"):
+        response = client.get(f"/videos/{job.id}", HTTP_IF_NONE_MATCH=if_none_match)
+        assert response.status_code == status, if_none_match
+        assert response.json()["code"]
+
+
 @pytest.mark.parametrize("conditional", [False, True])
 def test_a_deactivated_user_is_refused_with_a_401(conditional):
     alice = person("alice", credits=10)
