@@ -279,12 +279,7 @@ def _in_flight(
             f"{len(late) / seconds:.0f} asks/s; the raw async httpx loop got {raw_rate:.0f} "
             f"answers/s, and asking {len(job_ids):,} jobs every {interval} s takes "
             f"{len(job_ids) / interval:.0f}/s"
-            + (
-                f"; wrk gets {server_rate:,.0f}/s from the same emulator, so the limit is "
-                "the Python client side (httpx/httpcore's connection pool), not the emulator"
-                if server_rate
-                else ""
-            )
+            + (f"; wrk gets {server_rate:,.0f}/s from the same emulator" if server_rate else "")
             + (f"; p99 lateness {statistics.quantiles(late, n=100)[98]:.2f} s" if late else "")
         ),
     )

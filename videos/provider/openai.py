@@ -4,6 +4,11 @@ Retries follow the official SDK: 408/409/429/5xx and connection errors, exponent
 backoff with jitter, `retry-after-ms` / `retry-after` / `x-should-retry` honoured.
 A create is not idempotent, so a read timeout on it is reported as outcome unknown
 rather than retried (a retry could order, and pay for, a second video).
+
+A status GET (`retrieve`, which the poller sends hundreds of times a second) goes over
+urllib3 instead of httpx's own stack: about half the CPU per request, which is what
+limits the poller on a small machine. Its answer is read into an `httpx.Response` and
+its failures raised as httpx's, so the retry loop and every decision after it are one.
 """
 
 import email.utils
@@ -11,11 +16,14 @@ import json
 import logging
 import random
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
+import urllib3
 
 from videos.provider.base import (
     ProviderNotFound,
@@ -32,6 +40,16 @@ MAX_RETRY_AFTER = 60.0
 CHUNK_SIZE = 256 * 1024
 # Failures before any byte reached the server: always safe to send again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# urllib3's failures as httpx's, most specific first (NewConnectionError is a
+# ConnectTimeoutError in urllib3, but the connection was refused, not slow).
+_URLLIB3_ERRORS = (
+    (urllib3.exceptions.EmptyPoolError, httpx.PoolTimeout),
+    (urllib3.exceptions.NewConnectionError, httpx.ConnectError),
+    (urllib3.exceptions.ConnectTimeoutError, httpx.ConnectTimeout),
+    (urllib3.exceptions.SSLError, httpx.ConnectError),
+    (urllib3.exceptions.ReadTimeoutError, httpx.ReadTimeout),
+    (urllib3.exceptions.ProtocolError, httpx.RemoteProtocolError),
+)
 
 
 def _timestamp(value) -> datetime | None:
@@ -139,9 +157,14 @@ class OpenAIVideoProvider:
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         )
+        self._fast = _StatusGetter.for_url(
+            base_url, headers=dict(self._client.headers), timeout=self._client.timeout
+        )
 
     def close(self) -> None:
         self._client.close()
+        if self._fast is not None:
+            self._fast.close()
 
     # The interface
     def create(self, prompt: str, model: str, seconds: int, size: str) -> ProviderVideo:
@@ -202,9 +225,12 @@ class OpenAIVideoProvider:
 
         for attempt in range(self.max_retries + 1):
             last = attempt == self.max_retries
-            request = self._client.build_request(method, path, **kwargs)
             try:
-                response = self._client.send(request, stream=stream)
+                if self._fast is not None and method == "GET" and not stream and not kwargs:
+                    response = self._fast.get(path)
+                else:
+                    request = self._client.build_request(method, path, **kwargs)
+                    response = self._client.send(request, stream=stream)
             except httpx.TransportError as error:
                 sent = not isinstance(error, _NOT_SENT)
                 if sent and not idempotent:
@@ -285,3 +311,60 @@ class OpenAIVideoProvider:
             raise error_class(
                 f"unreadable answer from the video provider: {error!r}", request_id=request_id
             ) from error
+
+
+class _StatusGetter:
+    """Plain GETs (no body, no query, read whole) over urllib3, answered as httpx's.
+
+    Same base URL, headers, timeouts, pool bound (50 connections, waiting up to the
+    pool timeout for one) and TLS trust (httpx's context) as the provider's httpx client.
+    """
+
+    def __init__(self, base_url: str, *, headers: dict[str, str], timeout: httpx.Timeout):
+        self._base = base_url.rstrip("/") + "/"
+        self._headers = headers  # accept-encoding: what httpx decodes, as it decodes below
+        self._timeout = urllib3.Timeout(connect=timeout.connect, read=timeout.read)
+        self._pool_timeout = timeout.pool
+        self._pools = urllib3.PoolManager(
+            maxsize=50,
+            block=True,
+            retries=False,
+            ssl_context=httpx.create_ssl_context() if self._base.startswith("https") else None,
+        )
+
+    @classmethod
+    def for_url(cls, base_url: str, **options) -> "_StatusGetter | None":
+        """None when a proxy from the environment applies (httpx honours it) or the base URL
+        carries a query: httpx asks then, as before."""
+        parts = urlsplit(base_url)
+        if parts.query or parts.fragment:
+            return None
+        proxies = urllib.request.getproxies()
+        if (proxies.get(parts.scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(
+            parts.hostname or ""
+        ):
+            return None
+        return cls(base_url, **options)
+
+    def get(self, path: str) -> httpx.Response:
+        try:
+            answer = self._pools.urlopen(
+                "GET",
+                self._base + path,
+                headers=self._headers,
+                redirect=False,
+                retries=False,
+                decode_content=False,  # httpx.Response decodes
+                timeout=self._timeout,
+                pool_timeout=self._pool_timeout,
+            )
+            content = answer.data  # read whole already (preload_content): errors came above
+        except urllib3.exceptions.HTTPError as error:
+            for theirs, ours in _URLLIB3_ERRORS:
+                if isinstance(error, theirs):
+                    raise ours(str(error)) from error
+            raise httpx.TransportError(str(error)) from error
+        return httpx.Response(answer.status, headers=list(answer.headers.items()), content=content)
+
+    def close(self) -> None:
+        self._pools.clear()
