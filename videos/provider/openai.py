@@ -5,10 +5,11 @@ backoff with jitter, `retry-after-ms` / `retry-after` / `x-should-retry` honoure
 A create is not idempotent, so a read timeout on it is reported as outcome unknown
 rather than retried (a retry could order, and pay for, a second video).
 
-A status GET (`retrieve`, which the poller sends hundreds of times a second) goes over
-urllib3 instead of httpx's own stack: about half the CPU per request, which is what
-limits the poller on a small machine. Its answer is read into an `httpx.Response` and
-its failures raised as httpx's, so the retry loop and every decision after it are one.
+A status GET (`retrieve`, which the poller sends hundreds of times a second) goes
+straight to httpcore's connection pool, the transport under httpx, skipping httpx's
+URL/Request models: about half the CPU per request, which is what limits the poller on a
+small machine. Its answer is an `httpx.Response` and its failures httpx's, so the retry
+loop and every decision after it are one.
 """
 
 import email.utils
@@ -20,10 +21,10 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import httpcore
 import httpx
-import urllib3
 
 from videos.provider.base import (
     ProviderNotFound,
@@ -40,16 +41,8 @@ MAX_RETRY_AFTER = 60.0
 CHUNK_SIZE = 256 * 1024
 # Failures before any byte reached the server: always safe to send again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# urllib3's failures as httpx's, most specific first (NewConnectionError is a
-# ConnectTimeoutError in urllib3, but the connection was refused, not slow).
-_URLLIB3_ERRORS = (
-    (urllib3.exceptions.EmptyPoolError, httpx.PoolTimeout),
-    (urllib3.exceptions.NewConnectionError, httpx.ConnectError),
-    (urllib3.exceptions.ConnectTimeoutError, httpx.ConnectTimeout),
-    (urllib3.exceptions.SSLError, httpx.ConnectError),
-    (urllib3.exceptions.ReadTimeoutError, httpx.ReadTimeout),
-    (urllib3.exceptions.ProtocolError, httpx.RemoteProtocolError),
-)
+# What a path may keep unescaped, as httpx leaves it (RFC 3986 pchar and "/").
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
 
 def _timestamp(value) -> datetime | None:
@@ -158,7 +151,7 @@ class OpenAIVideoProvider:
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         )
         self._fast = _StatusGetter.for_url(
-            base_url, headers=dict(self._client.headers), timeout=self._client.timeout
+            base_url, headers=self._client.headers, timeout=self._client.timeout
         )
 
     def close(self) -> None:
@@ -314,22 +307,26 @@ class OpenAIVideoProvider:
 
 
 class _StatusGetter:
-    """Plain GETs (no body, no query, read whole) over urllib3, answered as httpx's.
+    """Plain GETs (no body, no query, read whole) on httpcore's connection pool, the
+    transport under httpx, answered as an `httpx.Response`.
 
-    Same base URL, headers, timeouts, pool bound (50 connections, waiting up to the
-    pool timeout for one) and TLS trust (httpx's context) as the provider's httpx client.
+    httpx's own models (its URL, Request and the client's merging of them) took half the
+    CPU of a status GET, which is what limits the poller on a small machine. Same headers,
+    timeouts, pool bounds and TLS trust as the provider's httpx client; httpcore's errors
+    are raised as the httpx errors of the same name, as httpx itself maps them.
     """
 
-    def __init__(self, base_url: str, *, headers: dict[str, str], timeout: httpx.Timeout):
-        self._base = base_url.rstrip("/") + "/"
-        self._headers = headers  # accept-encoding: what httpx decodes, as it decodes below
-        self._timeout = urllib3.Timeout(connect=timeout.connect, read=timeout.read)
-        self._pool_timeout = timeout.pool
-        self._pools = urllib3.PoolManager(
-            maxsize=50,
-            block=True,
-            retries=False,
-            ssl_context=httpx.create_ssl_context() if self._base.startswith("https") else None,
+    def __init__(self, base_url: str, *, headers: httpx.Headers, timeout: httpx.Timeout):
+        base = httpx.URL(base_url.rstrip("/") + "/")
+        self._scheme, self._host, self._port = base.raw_scheme, base.raw_host, base.port
+        self._prefix = base.raw_path
+        host = base.netloc  # the Host header, as httpx sends it
+        self._headers = [(b"Host", host), *headers.raw]  # accept-encoding: httpx decodes
+        self._extensions = {"timeout": timeout.as_dict()}
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context() if base.scheme == "https" else None,
+            max_connections=50,
+            max_keepalive_connections=20,
         )
 
     @classmethod
@@ -347,24 +344,24 @@ class _StatusGetter:
         return cls(base_url, **options)
 
     def get(self, path: str) -> httpx.Response:
+        url = httpcore.URL(
+            scheme=self._scheme,
+            host=self._host,
+            port=self._port,
+            target=self._prefix + quote(path, safe=_PATH_SAFE).encode("ascii"),
+        )
         try:
-            answer = self._pools.urlopen(
-                "GET",
-                self._base + path,
-                headers=self._headers,
-                redirect=False,
-                retries=False,
-                decode_content=False,  # httpx.Response decodes
-                timeout=self._timeout,
-                pool_timeout=self._pool_timeout,
+            answer = self._pool.request(
+                "GET", url, headers=self._headers, extensions=self._extensions
             )
-            content = answer.data  # read whole already (preload_content): errors came above
-        except urllib3.exceptions.HTTPError as error:
-            for theirs, ours in _URLLIB3_ERRORS:
-                if isinstance(error, theirs):
-                    raise ours(str(error)) from error
-            raise httpx.TransportError(str(error)) from error
-        return httpx.Response(answer.status, headers=list(answer.headers.items()), content=content)
+        except Exception as error:
+            # As httpx maps them: each httpcore error becomes the httpx error of its name.
+            theirs = type(error)
+            ours = getattr(httpx, theirs.__name__, None)
+            if not theirs.__module__.startswith("httpcore") or ours is None:
+                raise
+            raise ours(str(error)) from error
+        return httpx.Response(answer.status, headers=answer.headers, content=answer.content)
 
     def close(self) -> None:
-        self._pools.clear()
+        self._pool.close()

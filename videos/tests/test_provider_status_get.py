@@ -1,4 +1,5 @@
-"""Status GETs (`retrieve`) go over urllib3, not httpx: same answers, retries and errors."""
+"""Status GETs (`retrieve`) go straight to httpcore's pool, not through httpx's client:
+the same requests, answers, retries and errors."""
 
 import gzip
 import json
@@ -55,7 +56,7 @@ def serving(answers: list[tuple[int, dict, bytes]]):
 
 
 def counting(provider):
-    """Counts the GETs that went over urllib3."""
+    """Counts the GETs that went straight to httpcore."""
     calls = []
     fast_get = provider._fast.get
     provider._fast.get = lambda path: calls.append(path) or fast_get(path)
@@ -166,3 +167,20 @@ def test_a_proxy_from_the_environment_or_a_query_keeps_httpx(monkeypatch):
     assert build_provider(base_url="http://provider.test/v1", api_key="k")._fast is None
     monkeypatch.setenv("NO_PROXY", "provider.test")
     assert build_provider(base_url="http://provider.test/v1", api_key="k")._fast is not None
+
+
+@pytest.mark.parametrize(
+    "provider_id",
+    ["video_1", "dmlkZW9fMQ==;model_id=sora-2", "a b", "ä-€", "100%"],
+)
+def test_the_request_target_is_the_one_httpx_sends(provider_id):
+    answer = (200, {"content-type": "application/json"}, json.dumps(BODY).encode())
+    with serving([answer]) as (base_url, seen):
+        provider = build_provider(base_url=base_url, api_key="k")
+        provider.retrieve(provider_id)
+        provider._fast = None  # the httpx client, as before
+        provider.retrieve(provider_id)
+        provider.close()
+    (fast_path, fast_headers), (httpx_path, httpx_headers) = seen
+    assert fast_path == httpx_path
+    assert fast_headers == httpx_headers
