@@ -17,12 +17,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from live import selectors, services
 from live.broker import CATCH_UP, DRAIN, broker, uses_listen
 from storycraft.schema import errors
+from videos.serializers import VideoJobSerializer
 
 
 class StreamTicketSerializer(serializers.Serializer):
@@ -70,6 +72,16 @@ def _in_worker_thread(function):
         return await loop.run_in_executor(_database_threads, partial(run, *args, **kwargs))
 
     return call
+
+
+def _job_frames(*, user, request, **changes) -> list[tuple[int, bytes]]:
+    """`(event id, job JSON)` of the user's changed jobs (selectors.changed_jobs)."""
+    context = {"request": request}
+    renderer = JSONRenderer()
+    return [
+        (event_id, renderer.render(VideoJobSerializer(job, context=context).data))
+        for event_id, job in selectors.changed_jobs(user=user, **changes)
+    ]
 
 
 def _frame(event_id: int, data: bytes) -> bytes:
@@ -192,7 +204,7 @@ async def _stream(user, request, resume_after: int | None):
         else:
             last = resume_after
         yield b"retry: %d\n: connected\n\n" % settings.LIVE_RETRY_MS
-        frames = _in_worker_thread(selectors.job_frames)
+        frames = _in_worker_thread(_job_frames)
         if resume_after is not None:
             for event_id, data in await frames(user=user, request=request, after=last, replay=True):
                 last = max(last, event_id)
