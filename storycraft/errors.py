@@ -65,6 +65,19 @@ def domain_error_body(error: DomainError) -> dict:
     return {"detail": error.message, "code": error.code}
 
 
+def domain_error_response(error: DomainError, response_class=JsonResponse) -> HttpResponse | None:
+    """The API's answer to a domain exception (a plain JsonResponse for views outside DRF);
+    None when no app registered a status for it, which the caller re-raises: a 500."""
+    status_code = status_of(error)
+    if status_code is None:
+        logger.error("no API status is registered for %s", type(error).__name__)
+        return None
+    response = response_class(domain_error_body(error), status=status_code)
+    if error.retry_after is not None:
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "Request body is too large."
@@ -80,14 +93,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, DomainError):
-        status_code = status_of(exc)
-        if status_code is None:
-            logger.error("no API status is registered for %s", type(exc).__name__)
-            return None  # re-raised: a 500
-        response = Response(domain_error_body(exc), status=status_code)
-        if exc.retry_after is not None:
-            response["Retry-After"] = str(exc.retry_after)
-        return response
+        return domain_error_response(exc, response_class=Response)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

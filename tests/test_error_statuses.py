@@ -49,6 +49,13 @@ ANSWERS = [
     (videos.NotReady("m"), 409, {"detail": "m", "code": "not_ready"}, None),
     (videos.NotCancellable("m"), 409, {"detail": "m", "code": "not_cancellable"}, None),
     (videos.CannotRemix("m"), 400, {"detail": "m", "code": "remix_not_supported"}, None),
+    (videos.UnverifiedWebhook("m"), 400, {"detail": "m", "code": "invalid_signature"}, None),
+    (
+        videos.UnverifiedWebhook("m", "webhook_not_configured"),
+        400,
+        {"detail": "m", "code": "webhook_not_configured"},
+        None,
+    ),
 ]
 
 # Never answered through the mapping: the videos services translate a shortfall into

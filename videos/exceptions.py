@@ -65,3 +65,15 @@ class CannotRemix(DomainError):
     """The source video's catalog model has no remix endpoint."""
 
     code = "remix_not_supported"
+
+
+class UnverifiedWebhook(DomainError):
+    """A webhook delivery that cannot be verified: no secret configured, a bad or stale
+    signature, or not an event. The code says which."""
+
+    code = "invalid_signature"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        if code is not None:
+            self.code = code

@@ -15,6 +15,7 @@ from videos.exceptions import (
     NotReady,
     ProviderRejectedError,
     ProviderUnavailableError,
+    UnverifiedWebhook,
     VideoNotFound,
 )
 from videos.ranged import ranged_file_response
@@ -32,6 +33,7 @@ ERROR_STATUSES = {
     NotReady: status.HTTP_409_CONFLICT,
     NotCancellable: status.HTTP_409_CONFLICT,
     CannotRemix: status.HTTP_400_BAD_REQUEST,
+    UnverifiedWebhook: status.HTTP_400_BAD_REQUEST,
 }
 
 

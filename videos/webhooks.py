@@ -11,8 +11,10 @@ from django.views.decorators.http import require_POST
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
-from storycraft.errors import retry_on_lost_connection
+from storycraft.errors import domain_error_response, retry_on_lost_connection
+from storycraft.exceptions import NotFound
 from videos import events
+from videos.exceptions import UnverifiedWebhook
 from videos.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -20,12 +22,6 @@ logger = logging.getLogger(__name__)
 VIDEO_EVENTS = frozenset({"video.completed", "video.failed"})
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 MAX_WEBHOOK_ID = WebhookDelivery._meta.get_field("webhook_id").max_length
-
-
-class UnverifiedWebhook(Exception):
-    def __init__(self, detail: str, code: str):
-        super().__init__(detail)
-        self.detail, self.code = detail, code
 
 
 def verify_webhook(body: bytes, headers, *, secret: str) -> dict:
@@ -74,14 +70,12 @@ def record_delivery(*, endpoint: ProviderEndpoint, webhook_id: str, event: dict)
 def openai_webhook(request: HttpRequest, endpoint_name: str = DEFAULT_ENDPOINT) -> JsonResponse:
     endpoint = ProviderEndpoint.objects.filter(name=endpoint_name).first()
     if endpoint is None:
-        return JsonResponse(
-            {"detail": "No such provider endpoint.", "code": "not_found"}, status=404
-        )
+        return domain_error_response(NotFound("No such provider endpoint."))
     try:
         event = verify_webhook(request.body, request.headers, secret=endpoint.webhook_secret())
     except UnverifiedWebhook as refusal:
-        logger.warning("webhook refused: %s", refusal.detail)
-        return JsonResponse({"detail": refusal.detail, "code": refusal.code}, status=400)
+        logger.warning("webhook refused: %s", refusal.message)
+        return domain_error_response(refusal)
     webhook_id = request.headers["webhook-id"]
     if not record_delivery(endpoint=endpoint, webhook_id=webhook_id, event=event):
         logger.info("webhook %s already handled", webhook_id)
