@@ -4,8 +4,8 @@ Absolute timings and byte counts depend on the machine; a ratio against a naive 
 doing the same work, measured seconds earlier in the same process, does not (much).
 See `python -m benchmarks --help`.
 
-Django, the apps and the clients are imported inside the functions throughout this
-package, on purpose: `python -m benchmarks` first makes a private temporary directory and
+Django and the apps are imported inside the functions throughout this package, on
+purpose: `python -m benchmarks` first makes a private temporary directory and
 database and sets the environment (DEBUG off, fresh secrets), and Django must not read its
 settings before that.
 """

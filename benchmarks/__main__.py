@@ -13,7 +13,10 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import ledger, live, memory, poller, read, speed
+from benchmarks import stack as stacks
 from benchmarks.common import Result, markdown, prepare_environment, size_text, table
+from benchmarks.fixture import big_video, start_emulator
 
 BENCHMARKS = (
     "read",
@@ -61,8 +64,6 @@ def main(argv: list[str] | None = None) -> int:
             stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         else:
             stack.callback(print, f"kept {workdir}")
-        from benchmarks import stack as stacks
-
         stack.enter_context(stacks.private_database(stacks.server_url(original_database)))
         import django
 
@@ -103,16 +104,9 @@ _emulators: dict = {}
 
 
 def _run(name: str, workdir: Path, stack: ExitStack, *, smoke: bool) -> list[Result]:
-    from benchmarks import memory, poller, speed
-    from benchmarks import stack as stacks
-
     if name == "read":
-        from benchmarks import read
-
         return read.run(workdir, smoke=smoke)
     if name == "ledger":
-        from benchmarks import ledger
-
         return ledger.ledger(holds_per_thread=3, pairs=1) if smoke else ledger.ledger()
     if name == "sweep":
         from django.test import override_settings
@@ -163,15 +157,11 @@ def _run(name: str, workdir: Path, stack: ExitStack, *, smoke: bool) -> list[Res
 
     # The memory and client benchmarks share one in-thread emulator and a big video.
     if "thread" not in _emulators:
-        from benchmarks.fixture import big_video, start_emulator
-
         server, base_url = start_emulator(workdir)
         stack.callback(server.stop)
         _emulators["thread"] = (server, base_url)
     server, base_url = _emulators["thread"]
     if name == "live":
-        from benchmarks import live  # GET /events against an ASGI web process of its own
-
         return live.run(base_url, workdir)
     if name == "speed":
         return speed.batch(base_url, rounds=2 if smoke else speed.ROUNDS)

@@ -2,12 +2,16 @@
 needs (a conditional UPDATE of the wallet and an INSERT of the entry, one transaction
 each), on one shared wallet and on 16 wallets."""
 
+import os
 import threading
 import time
 import uuid
 
+import psycopg
+
 from benchmarks.common import Result
 from benchmarks.poller import _pairs, ratio_result
+from benchmarks.stack import analyze
 
 THREADS = 16
 
@@ -69,8 +73,6 @@ def _django_holds(holds_per_thread: int):
 
 
 def _raw_holds(database_url: str, holds_per_thread: int):
-    import psycopg
-
     def work(user, gate):
         with psycopg.connect(database_url) as raw:
             gate.wait()
@@ -93,10 +95,6 @@ def _raw_holds(database_url: str, holds_per_thread: int):
 
 
 def ledger(*, holds_per_thread: int = 20, pairs: int = 3) -> list[Result]:
-    import os
-
-    from benchmarks.stack import analyze
-
     database_url = os.environ["DATABASE_URL"]
     users = _users(THREADS)
     analyze()

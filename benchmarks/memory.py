@@ -1,12 +1,15 @@
 """Memory: a large video is downloaded, served and streamed without ever sitting whole in RAM."""
 
 import os
+import statistics
 import subprocess
 import sys
 from types import SimpleNamespace
 
+import httpx
+
 from benchmarks.common import Result, heap_peak, size_text
-from benchmarks.fixture import API_KEY, BigVideo
+from benchmarks.fixture import API_KEY, BigVideo, padded_video
 
 TARGET = 0.10
 RANGE_BYTES = 10 * 1024 * 1024
@@ -14,7 +17,6 @@ RANGE_BYTES = 10 * 1024 * 1024
 
 def download(video: BigVideo) -> list[Result]:
     """The worker's download (provider stream -> temp file -> storage) vs `httpx.get().content`."""
-    import httpx
     from django.core.files.storage import default_storage
     from django.test import override_settings
 
@@ -219,10 +221,6 @@ TIME_TARGET = 2.0
 def download_rss(video: BigVideo, *, size: int = RSS_BYTES, pairs: int = 3) -> list[Result]:
     """B4: the worker's download of a `size`-byte video vs a raw httpx stream, each in a
     child process, interleaved pairs: peak RSS growth, and time."""
-    import statistics
-
-    from benchmarks.fixture import padded_video
-
     video_id = padded_video(video, size)
     env = {**os.environ, "OPENAI_BASE_URL": video.base_url, "OPENAI_API_KEY": API_KEY}
 

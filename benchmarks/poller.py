@@ -9,6 +9,8 @@ webhooks) vs the same job done by hand: create, poll every 50 ms, download.
 
 import asyncio
 import base64
+import dataclasses
+import shutil
 import statistics
 import threading
 import time
@@ -16,7 +18,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import httpx
+
 from benchmarks.common import Result, time_text
+from benchmarks.read import wrk_rate
+from benchmarks.stack import analyze
 
 API_KEY = "sk-emulator"
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"storycraft-bench-webhooks-secret").decode()
@@ -118,7 +124,6 @@ def _jobs_for(provider_ids: list[str]) -> list:
 
 def _raw_loop(base_url: str, provider_ids: list[str], concurrency: int) -> float:
     """The baseline: an async httpx loop asking every status, `concurrency` at a time."""
-    import httpx
 
     async def run() -> None:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -194,8 +199,6 @@ def sweep(base_url: str, *, sizes=(500, 5000), pairs=(5, 2), smoke=False) -> lis
     concurrency = settings.POLL_CONCURRENCY
     provider_ids = _create_at_emulator(base_url, max(sizes))
     job_ids = _jobs_for(provider_ids)
-    from benchmarks.stack import analyze
-
     analyze()
     results = []
     for number, (size, count) in enumerate(zip(sizes, pairs, strict=True)):
@@ -226,10 +229,6 @@ def sweep(base_url: str, *, sizes=(500, 5000), pairs=(5, 2), smoke=False) -> lis
 
 def _emulator_rate(base_url: str, provider_id: str, concurrency: int) -> float | None:
     """What the emulator itself serves: wrk asking one status, `concurrency` connections."""
-    import shutil
-
-    from benchmarks.read import wrk_rate
-
     if shutil.which("wrk") is None:
         return None
     headers = {"Authorization": f"Bearer {API_KEY}"}
@@ -296,8 +295,6 @@ def _spec():
 
 def _order_to_completed(user, spec, n: int) -> float:
     """Order through `order_video` and run the poller until the job is completed."""
-    import dataclasses
-
     from videos.models import JobStatus, VideoJob
     from videos.services import polling
     from videos.services.ordering import order_video

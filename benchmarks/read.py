@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.common import Result
-from benchmarks.stack import web_process
+from benchmarks.stack import analyze, web_process
 
 ROOT = Path(__file__).resolve().parent.parent
 JOBS = 10_000
@@ -29,8 +29,6 @@ def run(workdir: Path, *, smoke: bool = False) -> list[Result]:
     if shutil.which("wrk") is None:
         raise RuntimeError("B1 needs wrk: apt-get install wrk (.ci/run installs it)")
     owner, detail_id = _fixture(200 if smoke else JOBS)
-    from benchmarks.stack import analyze
-
     analyze()
     seconds, pairs = (1, 1) if smoke else (2, 5)
     # One worker: wrk and PostgreSQL share the other core.

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
+import psycopg
+
 LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,14 +39,12 @@ def private_database(url: str, *, purpose: str = "", use: bool = True):
     afterwards; yields its URL. When the local server does not answer, a throwaway one
     from the `pgserver` package. `use`: point DATABASE_URL at it (call before
     django.setup()); the web processes that some benchmarks start get theirs by URL."""
-    import psycopg
-
     try:
         psycopg.connect(url, connect_timeout=2).close()
     except psycopg.OperationalError:
         if url != LOCAL_URL:
             raise
-        import pgserver
+        import pgserver  # optional: only when no PostgreSQL server answers
 
         server = pgserver.get_server(str(Path(os.environ["VAR_DIR"]) / "pg"), cleanup_mode="stop")
         url = server.get_uri()
@@ -136,8 +137,6 @@ def web_process(
     """gunicorn as docker/entrypoint.sh runs it, one worker; yields a WebProcess.
     `settings`: the Django settings module; `env`: settings by environment variable;
     `migrate`: first migrate the database it is given (a private one)."""
-    import httpx
-
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": settings,
