@@ -4,7 +4,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import register_user
-from testing import entries_of
+from testing import PASSWORD, entries_of
 from wallet.models import EntryKind, Wallet
 from wallet.services import grant_credits, open_wallet
 from wallet.tests.helpers import wallet_of
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_it_opens_a_wallet_with_welcome_credits_at_registration(settings):
     settings.WELCOME_CREDITS = 150
-    alice = register_user(email="alice@example.com", password="correct horse 42")
+    alice = register_user(email="alice@example.com", password=PASSWORD)
     wallet = wallet_of(alice)
     assert (wallet.balance, wallet.reserved, wallet.available) == (150, 0, 150)
     [welcome] = entries_of(alice)
@@ -28,7 +28,7 @@ def test_it_opens_a_wallet_with_welcome_credits_at_registration(settings):
 
 def test_it_grants_welcome_credits_only_once(settings):
     settings.WELCOME_CREDITS = 200
-    alice = User.objects.create_user(email="alice@example.com", password="correct horse 42")
+    alice = User.objects.create_user(email="alice@example.com", password=PASSWORD)
     assert open_wallet(user=alice) == open_wallet(user=alice) == wallet_of(alice)
     assert wallet_of(alice).balance == 200
     assert len(entries_of(alice, EntryKind.WELCOME)) == 1
@@ -36,7 +36,7 @@ def test_it_grants_welcome_credits_only_once(settings):
 
 def test_it_writes_no_entry_when_welcome_credits_are_zero(settings):
     settings.WELCOME_CREDITS = 0
-    alice = User.objects.create_user(email="alice@example.com", password="correct horse 42")
+    alice = User.objects.create_user(email="alice@example.com", password=PASSWORD)
     assert wallet_of(alice).balance == 0
     assert entries_of(alice) == []
 
@@ -72,7 +72,7 @@ def test_it_opens_a_wallet_for_a_user_added_in_the_admin(client, settings):
 def test_the_wallet_is_written_and_rolled_back_with_its_user(settings):
     settings.WELCOME_CREDITS = 200
     with pytest.raises(RuntimeError), transaction.atomic():
-        dave = User.objects.create_user(email="dave@example.com", password="correct horse 42")
+        dave = User.objects.create_user(email="dave@example.com", password=PASSWORD)
         assert wallet_of(dave).balance == 200  # before anything is committed
         raise RuntimeError("the registration failed after the user was saved")
     assert not User.objects.filter(email="dave@example.com").exists()

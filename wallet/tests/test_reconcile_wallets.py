@@ -28,6 +28,7 @@ def raw_sql(sql: str, params: list) -> None:
 
 @pytest.fixture
 def alice():
+    """testing's alice, with a history: a settled, a released and a pending hold."""
     alice = person("alice", credits=100)
     holds = reserve_credits(
         user=alice,
