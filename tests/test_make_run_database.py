@@ -1,12 +1,17 @@
-"""`make run`'s default database is SQLite: the money paths that use SQL of their own must
-work there too (the rest of the suite runs on PostgreSQL)."""
+"""`make run`'s default database is SQLite: the paths that use SQL of their own (the money
+paths, the job lookup every client polls) must work there too (the rest of the suite runs
+on PostgreSQL)."""
 
 from tests.helpers import production_env, run_python
 
 SCRIPT = """
+import uuid
+
 from accounts.models import User
 from catalog.models import ProviderEndpoint
 from catalog.ratelimit import take_requests
+from testing import held_jobs
+from videos.selectors import job_with_owner_standing
 from wallet.selectors import wallet_totals
 from wallet.services import HoldRequest, reserve_credits
 
@@ -17,10 +22,14 @@ print("hold", hold.reserved_change, again[0].pk == hold.pk, wallet_totals(user=a
 endpoint = ProviderEndpoint.objects.get(name="default")
 endpoint.requests_per_minute = 3
 print("granted", take_requests(endpoint, 2), take_requests(endpoint, 2))
+[job] = held_jobs(alice)
+found = job_with_owner_standing(str(alice.pk), job.pk)  # the token's user id is a string
+stranger = job_with_owner_standing(str(uuid.uuid4()), job.pk)
+print("standing", found.pk == job.pk, found.owner_is_active == 1, stranger)
 """
 
 
-def test_holds_and_request_windows_work_on_sqlite(tmp_path):
+def test_holds_request_windows_and_the_polled_job_lookup_work_on_sqlite(tmp_path):
     env = production_env(tmp_path, DATABASE_URL="", WELCOME_CREDITS="200")
     migrated = run_python(["manage.py", "migrate", "--noinput"], env)
     assert migrated.returncode == 0, migrated.stderr
@@ -28,3 +37,4 @@ def test_holds_and_request_windows_work_on_sqlite(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "hold 80 True {'balance': 200, 'reserved': 80, 'available': 120}" in result.stdout
     assert "granted 2 1" in result.stdout
+    assert "standing True True None" in result.stdout
