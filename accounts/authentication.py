@@ -1,5 +1,8 @@
 """JWT authentication for read views that check the owner's standing themselves.
 
+Reads only: a write (POST...) acts on behalf of the user, so it loads and checks the user
+row as JWTAuthentication always does.
+
 simplejwt's JWTAuthentication loads the user row on every request to refuse a deleted
 or deactivated user. A view whose own query already joins the owner (GET /videos/{id},
 polled by every client) can do that check in the same query: this class verifies the
@@ -9,6 +12,7 @@ did not show an active owner; it answers 401 as JWTAuthentication would have.
 """
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework_simplejwt.authentication import (
     JWTAuthentication,
     JWTStatelessUserAuthentication,
@@ -17,6 +21,11 @@ from rest_framework_simplejwt.settings import api_settings
 
 
 class OwnerCheckedJWTAuthentication(JWTStatelessUserAuthentication):
+    def authenticate(self, request):
+        if request.method not in SAFE_METHODS:
+            return JWTAuthentication().authenticate(request)
+        return super().authenticate(request)
+
     def get_user(self, validated_token):
         if api_settings.CHECK_REVOKE_TOKEN:
             # The password-hash claim needs the row: no shortcut to take.

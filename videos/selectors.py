@@ -17,6 +17,13 @@ def jobs_of(user):
     return VideoJob.objects.filter(owner=user)
 
 
+def jobs_of_active_owner(owner_id):
+    """The jobs of `owner_id` while that user is active, the owner's standing checked by
+    a join in the jobs' own query (no user row): for a view that authenticated the token
+    without loading its user (accounts.authentication)."""
+    return VideoJob.objects.filter(owner_id=owner_id, owner__is_active=True)
+
+
 def job_of(user, job_id) -> VideoJob:
     try:
         return jobs_of(user).get(pk=job_id)

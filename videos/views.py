@@ -85,18 +85,22 @@ class _OrderThrottled(APIView):
 
 class VideoListView(_OrderThrottled):
     pagination_class = NewestFirstCursorPagination  # also tells the schema the list is paged
+    # Clients poll this too: a GET checks the owner's standing in the jobs' own query.
+    authentication_classes = [OwnerCheckedJWTAuthentication]
 
     @extend_schema(parameters=[JobFilterSerializer], responses={200: VideoJobSerializer(many=True)})
     def get(self, request):
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        jobs = selectors.jobs_of(request.user)
+        jobs = selectors.jobs_of_active_owner(request.user.pk)
         if "status" in filters.validated_data:
             jobs = jobs.filter(status=filters.validated_data["status"])
         if "batch" in filters.validated_data:
             jobs = jobs.filter(batch_id=filters.validated_data["batch"])
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(jobs, request, view=self)
+        if not page:
+            confirm_token_user(request)  # 401 for a deactivated or unknown user, as usual
         data = VideoJobSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 

@@ -1,6 +1,6 @@
-"""GET /videos/{id}, the path every client polls: one query for a 200 and for a 304, the
-user row never loaded for an active owner, and a deactivated or unknown user still
-refused with a 401 as on every other endpoint."""
+"""GET /videos/{id} and GET /videos, the paths every client polls: one query for a job's
+200 and 304 and for a page; the user row never loaded for an active owner, and a
+deactivated or unknown user still refused with a 401 as on every other endpoint."""
 
 import uuid
 
@@ -94,14 +94,44 @@ def test_a_deactivated_user_is_refused_with_a_401(conditional):
     assert client.get("/videos/00000000-0000-4000-8000-000000000000").status_code == 401
 
 
+def test_a_page_of_jobs_never_loads_the_user_row_of_an_active_owner():
+    alice = person("alice", credits=10)
+    held_jobs(alice, 3, status=JobStatus.COMPLETED, file="videos/a.mp4")
+    response, sql = queries(api_for(alice), "/videos")
+    assert response.status_code == 200 and len(response.json()["results"]) == 3
+    assert len(sql) == 1 and '"accounts_user"."is_active"' in sql[0]  # joined, not loaded
+
+
+@pytest.mark.parametrize("has_jobs", [True, False])
+def test_a_deactivated_user_is_refused_a_page_with_a_401(has_jobs):
+    alice = person("alice", credits=10)
+    held_jobs(alice, 2 if has_jobs else 0)
+    client = api_for(alice)
+    assert client.get("/videos").status_code == 200
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    response = client.get("/videos")
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_inactive"
+
+
+def test_an_order_still_loads_and_checks_the_user():
+    alice = person("alice", credits=10)
+    client = api_for(alice)
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    response = client.post("/videos", {"prompt": "A kite", "seconds": 4}, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_inactive"
+
+
 def test_a_token_of_a_user_that_does_not_exist_is_refused_with_a_401():
     token = AccessToken()
     token["user_id"] = str(uuid.uuid4())
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    response = client.get("/videos/00000000-0000-4000-8000-000000000000")
-    assert response.status_code == 401
-    assert response.json()["code"] == "user_not_found"
+    for path in ("/videos/00000000-0000-4000-8000-000000000000", "/videos"):
+        response = client.get(path)
+        assert response.status_code == 401
+        assert response.json()["code"] == "user_not_found"
 
 
 def test_another_users_job_and_a_missing_one_are_404s_for_an_active_user():
