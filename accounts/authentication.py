@@ -1,16 +1,14 @@
 """JWT authentication for read views that check the owner's standing themselves.
 
-Reads only: a write (POST...) acts on behalf of the user, so it loads and checks the user
-row as JWTAuthentication always does.
-
 simplejwt's JWTAuthentication loads the user row on every request to refuse a deleted
-or deactivated user. A view whose own query already joins the owner (GET /videos/{id},
-polled by every client) can do that check in the same query: this class verifies the
-token exactly as JWTAuthentication does but leaves `request.user` a TokenUser (its id
-from the token, no query). Such a view must call `confirm_token_user` whenever its query
-did not show an active owner; it answers 401 as JWTAuthentication would have.
+or deactivated user. A view whose own query already joins the owner (GET /videos/{id}
+and GET /videos, polled by every client) can do that check in the same query: for a
+read, this class verifies the token exactly as JWTAuthentication does but leaves
+`request.user` a TokenUser (its id from the token, no query). Such a view must call
+`confirm_token_user` whenever its query did not show an active owner; it answers 401 as
+JWTAuthentication would have. A write (POST...) acts on behalf of the user, so it loads
+and checks the user row as JWTAuthentication always does.
 """
-
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework_simplejwt.authentication import (
