@@ -9,6 +9,7 @@ read, this class verifies the token exactly as JWTAuthentication does but leaves
 JWTAuthentication would have. A write (POST...) acts on behalf of the user, so it loads
 and checks the user row as JWTAuthentication always does.
 """
+
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework_simplejwt.authentication import (
