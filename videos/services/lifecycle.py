@@ -49,6 +49,7 @@ def next_poll_time(
     hint_seconds: float | None = None,
     webhooks: bool = False,
     remaining_seconds: float | None = None,
+    first_look: bool = False,
 ):
     """When to ask the provider again about a job this old.
 
@@ -57,7 +58,12 @@ def next_poll_time(
     webhooks). The provider's `openai-poll-after-ms` hint sets the pace instead, faster or
     slower, so progress shows as it rises. Without webhooks, a job expected to finish
     sooner (`remaining_seconds`, see `expected_remaining`) is asked just after it should
-    be done. With webhooks, completion is announced: never more often than the interval."""
+    be done. With webhooks, completion is announced: never more often than the interval.
+    Either way a new job the provider said nothing about yet (`first_look`) is asked
+    again within FIRST_LOOK_SECONDS, so that its owner sees it start and the pace is
+    learnt: one request per job."""
+    if first_look:
+        return timezone.now() + timedelta(seconds=FIRST_LOOK_SECONDS)
     interval = settings.POLL_INTERVAL_SECONDS
     ceiling = max(interval, 180 if webhooks else 60)
     delay = min(interval * (1 + age.total_seconds() / 60), ceiling)
@@ -243,15 +249,13 @@ def apply_provider_state(*, job_id, video: ProviderVideo) -> tuple[VideoJob, boo
 
 def _next_poll_for(job: VideoJob, video: ProviderVideo, memo: dict | None = None):
     remaining = expected_remaining(job, video, memo)
-    if remaining is None and video.poll_after_seconds is None and job.poll_count <= 1:
-        # The provider's first answer (usually to the create) says nothing of its pace:
-        # ask again soon, for its hint and progress.
-        remaining = FIRST_LOOK_SECONDS
     return next_poll_time(
         age=timezone.now() - job.created_at,
         hint_seconds=video.poll_after_seconds,
         webhooks=bool(job.endpoint.webhook_secret()),
         remaining_seconds=remaining,
+        # The provider's first answer (usually to the create) says nothing of its pace.
+        first_look=(remaining is None and video.poll_after_seconds is None and job.poll_count <= 1),
     )
 
 

@@ -272,6 +272,30 @@ def test_users_see_in_progress_and_a_rising_progress_while_the_provider_reports_
 
 
 @pytest.mark.django_db
+def test_with_webhooks_a_new_job_still_gets_a_first_look_so_its_owner_sees_it_start(
+    sora_provider, settings
+):
+    """Webhooks announce the end, so the poller asks no more often than the interval;
+    but a job is looked at once soon after its order, so it does not sit at queued 0 %
+    for the whole interval."""
+    settings.POLL_INTERVAL_SECONDS = 10
+    settings.OPENAI_WEBHOOK_SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"
+    alice = person("alice", credits=2000)
+    api = api_for(alice)
+    job_id = order(api, prompt="[emulator:slow] a wren").json()["id"]
+    job = VideoJob.objects.get(pk=job_id)
+    assert seconds_until(job.next_poll_at) <= lifecycle.FIRST_LOOK_SECONDS
+
+    time.sleep(lifecycle.FIRST_LOOK_SECONDS)
+    polling.sweep(download_now=True)
+
+    body = api.get(f"/videos/{job_id}").json()
+    assert (body["status"], body["progress"] > 0) == ("in_progress", True)
+    job = VideoJob.objects.get(pk=job_id)
+    assert seconds_until(job.next_poll_at) >= 9  # the end is the webhook's to announce
+
+
+@pytest.mark.django_db
 def test_the_workers_sweeper_task_stands_aside_for_a_poller_process(requests_sent, settings):
     settings.SWEEP_IN_WORKER = False
     running_jobs(2)
