@@ -55,13 +55,25 @@ class AuthStyle(models.TextChoices):
     API_KEY = "api-key", "api-key header (Azure OpenAI)"
 
 
+class Protocol(models.TextChoices):
+    OPENAI = "openai", "OpenAI Videos API (OpenAI, Azure v1, LiteLLM, resellers)"
+    OPENROUTER = "openrouter", "OpenRouter video API"
+
+
 class ProviderEndpoint(models.Model):
-    """A service speaking the OpenAI Videos API: OpenAI, Azure OpenAI v1 or a gateway.
+    """A video service: one speaking the OpenAI Videos API (OpenAI, Azure OpenAI v1, a
+    gateway) or OpenRouter's video API, as its `protocol` says.
 
     The endpoint named `default` takes whatever it leaves blank from the OPENAI_* settings,
     so a deployment configured before the catalog existed keeps working unchanged."""
 
     name = models.SlugField(max_length=50, unique=True)
+    protocol = models.CharField(
+        max_length=16,
+        choices=Protocol.choices,
+        default=Protocol.OPENAI,
+        help_text="How StoryCraft talks to it.",
+    )
     base_url = models.URLField(
         max_length=500,
         blank=True,
@@ -105,6 +117,14 @@ class ProviderEndpoint(models.Model):
         validators=[MinValueValidator(1)],
         help_text="The most status requests the poller sends it per minute, counted across "
         "every poller process. Blank: unlimited.",
+    )
+    margin_percent = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="The margin new synced models are priced with. Blank: DEFAULT_MARGIN_PERCENT.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -169,6 +189,19 @@ class CatalogModel(models.Model):
         "default model", default=False, help_text="Ordered when an order names no model."
     )
     can_remix = models.BooleanField(default=False)
+    image_input = models.BooleanField(
+        default=False, help_text="Can start a video from a picture (its first frame)."
+    )
+    upstream_pricing = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The provider's price list as last synced (e.g. OpenRouter's pricing SKUs).",
+    )
+    retired_upstream_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a catalog sync found the model gone from its provider's list.",
+    )
     max_prompt_length = models.PositiveIntegerField(
         default=MAX_PROMPT_LENGTH,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_PROMPT_LENGTH)],
@@ -210,6 +243,14 @@ class CatalogSize(models.Model):
         help_text="Its aspect, e.g. 16:9. Blank: the nearest common aspect.",
     )
     credits_per_second = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    upstream_usd_per_second = models.DecimalField(
+        "upstream USD per second",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="What a second of this size costs at the provider, as last synced.",
+    )
     position = models.PositiveSmallIntegerField(
         default=0, help_text="A format picks the first size of that aspect."
     )

@@ -30,6 +30,10 @@ def seed_catalog(Endpoint, Model, Size) -> bool:
             ],
         ),
     ]
+    # Sora 2 takes a first frame (input_reference); the seed migration's historical model
+    # predates that field, and migration 0004 sets it on the models seeded there.
+    fields = {field.name for field in Model._meta.get_fields()}
+    extra = {"image_input": True} if "image_input" in fields else {}
     for position, (model_id, name, sizes) in enumerate(offer):
         model = Model.objects.create(
             model_id=model_id,
@@ -41,6 +45,7 @@ def seed_catalog(Endpoint, Model, Size) -> bool:
             enabled=True,
             is_default=position == 0,
             can_remix=True,
+            **extra,
             position=position,
         )
         Size.objects.bulk_create(
