@@ -74,6 +74,18 @@ class VideoJob(models.Model):
         "catalog.ProviderEndpoint", on_delete=models.PROTECT, related_name="+"
     )
     upstream_model = models.CharField(max_length=200)
+    provider_cost_usd = models.DecimalField(
+        "provider cost (USD)",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="What the provider charged for it (its reported usage.cost), or the "
+        "catalog's upstream estimate when it reports none. Never shown to users.",
+    )
+    provider_cost_estimated = models.BooleanField(
+        default=False, help_text="The provider cost is the catalog's estimate, not reported."
+    )
     hold = models.OneToOneField(
         "wallet.LedgerEntry", on_delete=models.PROTECT, related_name="video_job"
     )
