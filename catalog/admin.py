@@ -196,6 +196,23 @@ class CatalogModelAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("sizes")
 
+    def history_view(self, request, object_id, extra_context=None):
+        """The admin's history, and below it what the daily sync (run by no one) changed."""
+        model = self.get_object(request, object_id)
+        changes = []
+        if model is not None:
+            runs = CatalogSync.objects.filter(
+                by__isnull=True, changes__contains=[{"model": model.model_id}]
+            ).select_related("endpoint")
+            changes = [
+                (run.started_at, run.endpoint.name, change["text"])
+                for run in runs[:100]
+                for change in run.changes
+                if change.get("model") == model.model_id
+            ]
+        extra_context = {**(extra_context or {}), "schedule_changes": changes}
+        return super().history_view(request, object_id, extra_context)
+
     @admin.display(description="seconds")
     def lengths(self, model: CatalogModel) -> str:
         return ", ".join(str(seconds) for seconds in model.durations)

@@ -107,11 +107,14 @@ def per_second_prices(skus: dict) -> list[tuple[int | None, Decimal]]:
 
 
 def upstream_usd_per_second(skus: dict, size: str) -> Decimal | None:
-    """What a second of this size costs upstream by the SKUs: the price for its resolution,
-    else the base price; the dearest of the matching variants (with audio, say), so the
-    price covers whichever one the provider bills. None when no SKU prices it."""
+    """What a second of this size costs upstream by the SKUs: the price for its resolution
+    (its short side, "1024p", or the named one nearest it, "1080p"), else the base price;
+    the dearest of the matching variants (with audio, say), so the price covers whichever
+    one the provider bills. None when no SKU prices it."""
     prices = per_second_prices(skus)
-    resolution = resolution_of(size)
-    matching = [price for height, price in prices if height == resolution]
-    matching = matching or [price for height, price in prices if height is None]
-    return max(matching) if matching else None
+    short = min(int(side) for side in size.split("x"))
+    for wanted in (short, resolution_of(size), None):
+        matching = [price for height, price in prices if height == wanted]
+        if matching:
+            return max(matching)
+    return None

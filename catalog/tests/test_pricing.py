@@ -70,6 +70,9 @@ def test_a_size_is_priced_at_its_resolution_or_the_base_price():
     # 1792x1024 is billed as 1080p, the resolution nearest its short side.
     assert resolution_of("1792x1024") == 1080
     assert upstream_usd_per_second(skus, "1792x1024") == Decimal("0.75")
+    # ...unless a SKU names its short side itself.
+    skus["per-video-second-1024p"] = "0.60"
+    assert upstream_usd_per_second(skus, "1792x1024") == Decimal("0.60")
 
 
 def test_variants_take_the_dearest_and_cents_are_converted():
