@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from testing import held_jobs, person, support_agent
+from testing import api_for, finished_order, held_jobs, person, support_agent
 from videos.margins import margin_rows
-from videos.models import ChargeStatus
+from videos.models import ChargeStatus, VideoJob
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +84,19 @@ def test_the_admin_page_shows_it_to_staff_only(a_day_of_sales, client, sam):
     assert "google/veo-3.1" in page and "2.08" in page and "0.08" in page and "3.8" in page
     client.force_login(support_agent("sue"))
     assert client.get(reverse("admin:videos_margin_report")).status_code == 403
+
+
+def test_an_ordered_video_is_in_the_report_once_settled(sora_provider, settings):
+    """End to end: ordered through the API, made by the emulator, stored, settled, reported."""
+    settings.CREDIT_VALUE_USD = Decimal("0.01")
+    alice = person("alice", credits=1000)
+    job = finished_order(api_for(alice), model="sora-2", seconds=4, format="16:9")
+    stored = VideoJob.objects.get(pk=job["id"])
+    assert stored.charge_status == ChargeStatus.SETTLED
+
+    [row] = margin_rows(days=1)
+
+    assert (row.model, row.jobs, row.credits) == ("sora-2", 1, job["cost"])
+    assert row.value_usd == job["cost"] * Decimal("0.01")
+    assert row.provider_cost_usd == (stored.provider_cost_usd or 0)
+    assert row.gross_margin_usd == row.value_usd - row.provider_cost_usd
