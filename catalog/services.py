@@ -189,6 +189,9 @@ def sync_catalog(*, endpoint: ProviderEndpoint, by=None, via: str = "manage.py")
     except upstream.ModelListError as error:
         return CatalogSync.objects.create(endpoint=endpoint, by=by, error=str(error))
     with transaction.atomic():
+        # One sync of an endpoint at a time (the schedule and a person may overlap): the
+        # second waits, then finds the first one's models.
+        ProviderEndpoint.objects.select_for_update().get(pk=endpoint.pk)
         mine = list(
             CatalogModel.objects.select_for_update()
             .filter(endpoint=endpoint)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import CatalogModel, CatalogSize
+from catalog.tests.test_admin_catalog import model_form
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,18 @@ def test_the_admin_shows_cost_price_and_margin_and_flags_it(pro_below_cost, sam,
     assert [model.model_id for model in below.context["cl"].result_list] == ["sora-2-pro"]
     rows = client.get("/admin/").context["dashboard"]["catalog"]
     assert rows[0]["label"] == "Models sold below upstream cost" and rows[0]["count"] == 1
+
+
+def test_the_change_form_wants_a_reason_too(pro_below_cost, sam, client):
+    url = reverse("admin:catalog_catalogmodel_change", args=[pro_below_cost.pk])
+    pro_below_cost.enabled = True  # what the form will ask for
+    refused = client.post(url, model_form(pro_below_cost))
+    assert refused.status_code == 200
+    assert "give a reason to enable it" in refused.content.decode()
+    assert CatalogModel.objects.get(model_id="sora-2-pro").enabled is False
+
+    done = client.post(url, model_form(pro_below_cost, enable_reason="bundle offer"))
+    assert done.status_code == 302
+    assert CatalogModel.objects.get(model_id="sora-2-pro").enabled is True
+    message = LogEntry.objects.get(object_id=str(pro_below_cost.pk)).get_change_message()
+    assert "reason: bundle offer" in message and "Enable reason" not in message
