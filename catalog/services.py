@@ -165,16 +165,15 @@ def check_enabling(model: CatalogModel, reason: str | None) -> str:
     return line
 
 
-def log_history(user, instance, changes: list[str], *, via: str) -> None:
-    """Write the changes into the admin's history of the instance, as the admin does."""
-    if user is None or not changes:
+def _log_history(user, model: CatalogModel, kind: str, text: str, *, via: str) -> None:
+    """A sync's change in the model's admin history, when a person ran it."""
+    if user is None:
         return
-    added = changes == ["created"] or (changes and changes[0].startswith("new"))
     LogEntry.objects.log_actions(
         user_id=user.pk,
-        queryset=[instance],
-        action_flag=ADDITION if added else CHANGE,
-        change_message=("Added" if changes == ["created"] else "; ".join(changes)) + f" ({via}).",
+        queryset=[model],
+        action_flag=ADDITION if kind == SyncChange.NEW else CHANGE,
+        change_message=f"{text} ({via}).",
         single_object=True,
     )
 
@@ -213,8 +212,8 @@ def sync_catalog(*, endpoint: ProviderEndpoint, by=None, via: str = "manage.py")
                 for model, kind, text in changes
             ],
         )
-        for model, _kind, text in changes:
-            log_history(by, model, [text], via=f"catalog sync of {endpoint.name}, {via}")
+        for model, kind, text in changes:
+            _log_history(by, model, kind, text, via=f"catalog sync of {endpoint.name}, {via}")
     return sync
 
 
