@@ -197,16 +197,19 @@ class CatalogModelAdmin(admin.ModelAdmin):
         return super().get_queryset(request).prefetch_related("sizes")
 
     def history_view(self, request, object_id, extra_context=None):
-        """The admin's history, and below it what the daily sync (run by no one) changed."""
+        """The admin's history, and below it what syncs run by no person (the daily
+        schedule, manage.py without --by) changed."""
         model = self.get_object(request, object_id)
         changes = []
         if model is not None:
+            # The model's endpoint's scheduled runs, read in Python (JSON containment
+            # queries are PostgreSQL's only; make run may be on SQLite).
             runs = CatalogSync.objects.filter(
-                by__isnull=True, changes__contains=[{"model": model.model_id}]
+                by__isnull=True, endpoint_id=model.endpoint_id
             ).select_related("endpoint")
             changes = [
-                (run.started_at, run.endpoint.name, change["text"])
-                for run in runs[:100]
+                (run.started_at, f"{run.endpoint.name}, {run.via}", change["text"])
+                for run in runs[:200]
                 for change in run.changes
                 if change.get("model") == model.model_id
             ]
@@ -226,7 +229,7 @@ class CatalogModelAdmin(admin.ModelAdmin):
                 (
                     size.size,
                     size.credits_per_second,
-                    size.upstream_usd_per_second.normalize()
+                    pricing.plain(size.upstream_usd_per_second)
                     if size.upstream_usd_per_second is not None
                     else "?",
                     _margin_text(size),
@@ -430,7 +433,7 @@ class CatalogSyncAdmin(admin.ModelAdmin):
 
     @admin.display(description="by")
     def who(self, sync: CatalogSync) -> str:
-        return sync.by.email if sync.by else "the daily schedule"
+        return sync.who
 
     @admin.display(description="changes")
     def summary(self, sync: CatalogSync) -> str:
@@ -465,12 +468,11 @@ def catalog_panel() -> list[dict]:
         },
     ]
     for sync in latest_syncs():
-        who = sync.by.email if sync.by else "the daily schedule"
         state = _counts(sync) if sync.ok else f"FAILED: {sync.error[:120]}"
         rows.append(
             {
                 "label": f"Last sync of {sync.endpoint}",
-                "help": f"{sync.started_at:%Y-%m-%d %H:%M} by {who}: {state}",
+                "help": f"{sync.started_at:%Y-%m-%d %H:%M} by {sync.who}: {state}",
                 "count": len(sync.changes),
                 "url": reverse("admin:catalog_catalogsync_change", args=[sync.pk]),
             }

@@ -313,7 +313,10 @@ class CatalogSync(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Blank: the daily schedule.",
+        help_text="Who ran it; blank: the daily schedule, or manage.py without --by.",
+    )
+    via = models.CharField(
+        max_length=32, default="manage.py", help_text="manage.py, admin or daily schedule."
     )
     listed = models.PositiveIntegerField(default=0, help_text="Models the provider listed.")
     changes = models.JSONField(default=list, blank=True)
@@ -330,6 +333,10 @@ class CatalogSync(models.Model):
     @property
     def ok(self) -> bool:
         return not self.error
+
+    @property
+    def who(self) -> str:
+        return f"{self.by.email} ({self.via})" if self.by else self.via
 
     def count(self, kind: str) -> int:
         return sum(1 for change in self.changes if change.get("kind") == kind)

@@ -36,6 +36,11 @@ def sell_price(*, upstream_usd_per_second: Decimal, margin_percent: Decimal) -> 
     return max(1, int(credits.to_integral_value(rounding=ROUND_CEILING)))
 
 
+def plain(value: Decimal) -> str:
+    """A decimal as people write it: 0.5, 30, 0.075 (never 3E+1 or 0.500000)."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def sell_usd(credits_per_second: int) -> Decimal:
     return credits_per_second * settings.CREDIT_VALUE_USD
 

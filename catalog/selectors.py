@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import DecimalField, ExpressionWrapper, F, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Value
 
-from catalog.models import CatalogModel, CatalogSize, CatalogSync
+from catalog.models import CatalogModel, CatalogSize, CatalogSync, ProviderEndpoint
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,15 @@ def models_sold_below_cost():
 
 
 def latest_syncs() -> list[CatalogSync]:
-    """Each endpoint's most recent catalog sync, newest first."""
+    """Each endpoint's most recent catalog sync, newest first (one query)."""
+    last = (
+        CatalogSync.objects.filter(endpoint=OuterRef("pk"))
+        .order_by("-started_at", "-id")
+        .values("pk")[:1]
+    )
+    latest = ProviderEndpoint.objects.annotate(last=Subquery(last)).values("last")
     return list(
-        CatalogSync.objects.order_by("endpoint_id", "-started_at", "-id")
-        .distinct("endpoint_id")
+        CatalogSync.objects.filter(pk__in=latest)
+        .order_by("-started_at", "-id")
         .select_related("endpoint", "by")
     )

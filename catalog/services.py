@@ -142,7 +142,7 @@ def needs_a_reason(model: CatalogModel) -> list[str]:
         if margin is not None and margin < 0:
             why.append(
                 f"{size.size} sells at {pricing.sell_usd(size.credits_per_second)} USD/s, "
-                f"below its upstream cost of {size.upstream_usd_per_second.normalize()} USD/s"
+                f"below its upstream cost of {pricing.plain(size.upstream_usd_per_second)} USD/s"
             )
     return why
 
@@ -186,7 +186,7 @@ def sync_catalog(*, endpoint: ProviderEndpoint, by=None, via: str = "manage.py")
     try:
         listed = upstream.list_models(endpoint)
     except upstream.ModelListError as error:
-        return CatalogSync.objects.create(endpoint=endpoint, by=by, error=str(error))
+        return CatalogSync.objects.create(endpoint=endpoint, by=by, via=via, error=str(error))
     with transaction.atomic():
         # One sync of an endpoint at a time (the schedule and a person may overlap): the
         # second waits, then finds the first one's models.
@@ -200,12 +200,16 @@ def sync_catalog(*, endpoint: ProviderEndpoint, by=None, via: str = "manage.py")
         if not listed and mine:
             # An empty list is far likelier a misconfigured gateway than every model gone.
             return CatalogSync.objects.create(
-                endpoint=endpoint, by=by, error="The provider listed no models: nothing retired."
+                endpoint=endpoint,
+                by=by,
+                via=via,
+                error="The provider listed no models: nothing retired.",
             )
         changes = _follow(endpoint, mine, listed, now=timezone.now())
         sync = CatalogSync.objects.create(
             endpoint=endpoint,
             by=by,
+            via=via,
             listed=len(listed),
             changes=[
                 {"model": model.model_id, "kind": kind, "text": text}
@@ -287,12 +291,12 @@ def _add(endpoint, offer, *, position: int) -> list[tuple[CatalogModel, str, str
         for index, size in enumerate(priced)
     )
     prices = ", ".join(
-        f"{size.size} ({size.format}) {size.upstream_usd_per_second.normalize()} USD/s → "
+        f"{size.size} ({size.format}) {pricing.plain(size.upstream_usd_per_second)} USD/s → "
         f"{size.credits_per_second} credits/s"
         for size in sizes
     )
     seconds = ", ".join(str(value) for value in offer.durations)
-    text = f"new, disabled: {seconds} s; {prices} (margin {margin.normalize()} %)"
+    text = f"new, disabled: {seconds} s; {prices} (margin {pricing.plain(margin)} %)"
     return [(model, SyncChange.NEW, text)]
 
 
@@ -323,8 +327,8 @@ def _update(model: CatalogModel, offer) -> list[tuple[CatalogModel, str, str]]:
         )
         below = " BELOW COST" if margin < 0 else ""
         lines.append(
-            f"{size.size} {before.normalize() if before is not None else 'unknown'} → "
-            f"{usd.normalize()} USD/s (sells at {size.credits_per_second} credits/s: "
+            f"{size.size} {pricing.plain(before) if before is not None else 'unknown'} → "
+            f"{pricing.plain(usd)} USD/s (sells at {size.credits_per_second} credits/s: "
             f"margin {margin} %{below})"
         )
     if model.upstream_pricing != offer.pricing:

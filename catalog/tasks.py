@@ -4,6 +4,8 @@ from catalog import services
 from catalog.models import ProviderEndpoint
 from catalog.upstream import can_list_models
 
+DAILY = "daily schedule"
+
 
 def sync_all_catalogs() -> str:
     """Run by the daily schedule: sync every endpoint that lists its models (OpenRouter
@@ -13,7 +15,7 @@ def sync_all_catalogs() -> str:
         endpoint = ProviderEndpoint.objects.get(pk=endpoint_id)
         if not can_list_models(endpoint):
             continue
-        sync = services.sync_catalog(endpoint=endpoint, via="daily schedule")
+        sync = services.sync_catalog(endpoint=endpoint, via=DAILY)
         results.append(
             f"{endpoint.name}: {len(sync.changes)} change(s)"
             if sync.ok

@@ -87,6 +87,7 @@ def test_new_models_land_disabled_with_exact_prices(provider, sam):
     said = sync(f"--by={sam.email}")
 
     assert "openrouter: 3 listed; 3 new (disabled)" in said
+    assert "1920x1080 (16:9) 0.75 USD/s → 98 credits/s (margin 30 %)" in said
     veo = CatalogModel.objects.get(model_id="google/veo-3.1")
     assert (veo.enabled, veo.name, veo.upstream_model, veo.durations) == (
         False,
@@ -181,10 +182,10 @@ def test_the_daily_schedule_syncs_and_the_dashboard_and_history_show_it(provider
     assert run.by is None and run.count("new") == 3
     rows = client.get("/admin/").context["dashboard"]["catalog"]
     last = next(row for row in rows if row["label"] == "Last sync of openrouter")
-    assert last["count"] == 3 and "by the daily schedule: 3 new (disabled)" in last["help"]
+    assert last["count"] == 3 and "by daily schedule: 3 new (disabled)" in last["help"]
     veo = CatalogModel.objects.get(model_id="google/veo-3.1")
     history = client.get(reverse("admin:catalog_catalogmodel_history", args=[veo.pk]))
-    assert "Changes made by the daily catalog sync" in history.content.decode()
+    assert "Changes made by catalog syncs no person ran" in history.content.decode()
     assert "1920x1080 (16:9) 0.75 USD/s → 98 credits/s" in history.content.decode()
 
 
@@ -196,7 +197,7 @@ def test_the_admin_action_syncs_as_the_staff_member(provider, sam, client):
     )
     [said] = [message.message for message in response.context["messages"]]
     assert said.startswith("openrouter: 3 listed; 3 new (disabled)")
-    assert CatalogSync.objects.get().by == sam
+    assert (CatalogSync.objects.get().by, CatalogSync.objects.get().via) == (sam, "admin")
     assert LogEntry.objects.filter(user=sam).count() == 3
 
 
