@@ -10,6 +10,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django_q.models import Schedule
 
 from catalog import services
 from catalog.models import CatalogModel, CatalogSync
@@ -208,3 +209,12 @@ def test_a_list_that_cannot_be_read_changes_nothing(provider):
         sync()
     assert not CatalogModel.objects.filter(retired_upstream_at__isnull=False).exists()
     assert "failed" in CatalogSync.objects.latest("started_at").error
+
+
+def test_migrate_schedules_the_daily_sync():
+    schedule = Schedule.objects.get(name="catalog sync")
+    assert (schedule.func, schedule.schedule_type, schedule.repeats) == (
+        "catalog.tasks.sync_all_catalogs",
+        Schedule.DAILY,
+        -1,
+    )
