@@ -7,9 +7,22 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html_join
 
+from catalog import pricing, services
 from catalog.endpoints import connection_of
-from catalog.models import DEFAULT_ENDPOINT, CatalogModel, CatalogSize, ProviderEndpoint
+from catalog.models import (
+    DEFAULT_ENDPOINT,
+    CatalogModel,
+    CatalogSize,
+    CatalogSync,
+    ProviderEndpoint,
+    SyncChange,
+)
+from catalog.selectors import latest_syncs, models_sold_below_cost
+from storycraft.admin import dashboard_panel
 
 
 class DurationsField(forms.CharField):
@@ -35,6 +48,13 @@ class DurationsField(forms.CharField):
 
 class CatalogModelForm(forms.ModelForm):
     durations = DurationsField(help_text="Seconds, separated by commas: 4, 8, 12.")
+    enable_reason = forms.CharField(
+        label="reason for enabling",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to enable a model sold below its upstream cost or retired upstream; "
+        "kept in its history.",
+    )
 
     class Meta:
         model = CatalogModel
@@ -51,6 +71,18 @@ class CatalogModelForm(forms.ModelForm):
             "can_remix",
             "max_prompt_length",
         ]
+
+    def clean(self):
+        cleaned = super().clean()
+        enabling = cleaned.get("enabled") and self.instance.pk and not self.instance.enabled
+        if enabling:
+            try:
+                cleaned["enable_line"] = services.check_enabling(
+                    self.instance, cleaned.get("enable_reason")
+                )
+            except services.ReasonRequired as error:
+                self.add_error("enable_reason", error.message_dict["enabled"])
+        return cleaned
 
 
 class SizesFormSet(forms.BaseInlineFormSet):
@@ -75,7 +107,49 @@ class SizeInline(admin.TabularInline):
     extra = 0
     min_num = 1
     validate_min = True
-    fields = ["size", "format", "credits_per_second", "position"]
+    fields = [
+        "size",
+        "format",
+        "credits_per_second",
+        "sells_at",
+        "upstream_usd_per_second",
+        "margin",
+        "position",
+    ]
+    readonly_fields = ["sells_at", "upstream_usd_per_second", "margin"]
+
+    @admin.display(description="sells at (USD/s)")
+    def sells_at(self, size: CatalogSize) -> str:
+        return str(pricing.sell_usd(size.credits_per_second)) if size.pk else "—"
+
+    @admin.display(description="margin over upstream cost")
+    def margin(self, size: CatalogSize) -> str:
+        return _margin_text(size)
+
+
+def _margin_text(size: CatalogSize) -> str:
+    margin = pricing.margin_percent(
+        credits_per_second=size.credits_per_second,
+        upstream_usd_per_second=size.upstream_usd_per_second,
+    )
+    if margin is None:
+        return "upstream cost unknown"
+    return f"{margin} %" + (" BELOW COST" if margin < 0 else "")
+
+
+class UpstreamFilter(admin.SimpleListFilter):
+    title = "upstream"
+    parameter_name = "upstream"
+
+    def lookups(self, request, model_admin):
+        return [("retired", "Retired upstream"), ("below_cost", "Sold below upstream cost")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "retired":
+            return queryset.filter(retired_upstream_at__isnull=False)
+        if self.value() == "below_cost":
+            return queryset.filter(pk__in=models_sold_below_cost().values("pk"))
+        return queryset
 
 
 def _change_lines(form, label: str = "") -> list[str]:
@@ -100,10 +174,11 @@ class CatalogModelAdmin(admin.ModelAdmin):
         "upstream_model",
         "lengths",
         "prices",
+        "upstream_state",
         "can_remix",
         "updated_at",
     ]
-    list_filter = ["enabled", "endpoint", "can_remix"]
+    list_filter = ["enabled", UpstreamFilter, "endpoint", "can_remix"]
     search_fields = ["model_id", "name", "upstream_model"]
     list_select_related = ["endpoint"]
     actions = ["enable", "disable"]
@@ -114,18 +189,60 @@ class CatalogModelAdmin(admin.ModelAdmin):
             "What it makes",
             {"fields": ["durations", "default_size", "can_remix", "max_prompt_length"]},
         ),
+        ("Upstream", {"fields": ["retired_upstream_at", "upstream_pricing", "enable_reason"]}),
     ]
+    readonly_fields = ["retired_upstream_at", "upstream_pricing"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("sizes")
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The admin's history, and below it what syncs run by no person (the daily
+        schedule, manage.py without --by) changed."""
+        model = self.get_object(request, object_id)
+        changes = []
+        if model is not None:
+            # The model's endpoint's scheduled runs, read in Python (JSON containment
+            # queries are PostgreSQL's only; make run may be on SQLite).
+            runs = CatalogSync.objects.filter(
+                by__isnull=True, endpoint_id=model.endpoint_id
+            ).select_related("endpoint")
+            changes = [
+                (run.started_at, f"{run.endpoint.name}, {run.via}", change["text"])
+                for run in runs[:200]
+                for change in run.changes
+                if change.get("model") == model.model_id
+            ]
+        extra_context = {**(extra_context or {}), "schedule_changes": changes}
+        return super().history_view(request, object_id, extra_context)
 
     @admin.display(description="seconds")
     def lengths(self, model: CatalogModel) -> str:
         return ", ".join(str(seconds) for seconds in model.durations)
 
-    @admin.display(description="credits per second")
+    @admin.display(description="credits per second (upstream USD/s, margin)")
     def prices(self, model: CatalogModel) -> str:
-        return ", ".join(f"{size.size}: {size.credits_per_second}" for size in model.sizes.all())
+        return format_html_join(
+            ", ",
+            "{}: {} ({}, {})",
+            (
+                (
+                    size.size,
+                    size.credits_per_second,
+                    pricing.plain(size.upstream_usd_per_second)
+                    if size.upstream_usd_per_second is not None
+                    else "?",
+                    _margin_text(size),
+                )
+                for size in model.sizes.all()
+            ),
+        )
+
+    @admin.display(description="upstream", ordering="retired_upstream_at")
+    def upstream_state(self, model: CatalogModel) -> str:
+        if model.retired_upstream_at:
+            return f"retired upstream {model.retired_upstream_at:%Y-%m-%d}"
+        return "listed" if model.upstream_pricing else "—"
 
     def construct_change_message(self, request, form, formsets, add=False):
         """Old → new for every field and size: prices and switches must be traceable."""
@@ -135,7 +252,13 @@ class CatalogModelAdmin(admin.ModelAdmin):
                 for size in form.instance.sizes.all()
             )
             return f"Added {form.instance.model_id}: {sizes}."
-        lines = _change_lines(form)
+        lines = [
+            form.cleaned_data["enable_line"]
+            if name == "enabled" and "enable_line" in form.cleaned_data
+            else line
+            for name, line in zip(form.changed_data, _change_lines(form), strict=True)
+            if name != "enable_reason"
+        ]
         for formset in formsets:
             for size_form in formset.forms:
                 if not size_form.has_changed() or not size_form.cleaned_data:
@@ -166,7 +289,33 @@ class CatalogModelAdmin(admin.ModelAdmin):
 
     @admin.action(description="Enable the selected models", permissions=["change"])
     def enable(self, request, queryset):
-        self._switch(request, queryset, True)
+        """Models sold below their upstream cost, or retired upstream, take a reason: the
+        action asks for one on a page of its own, then records it in their history."""
+        reason = request.POST.get("reason", "").strip()
+        needing = {model: services.needs_a_reason(model) for model in queryset}
+        needing = {model: why for model, why in needing.items() if why and not model.enabled}
+        if needing and not reason:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Why enable these models?",
+                "opts": self.model._meta,
+                "needing": needing.items(),
+                "selected": queryset.values_list("pk", flat=True),
+                "asked": "post" in request.POST,
+            }
+            return TemplateResponse(request, "admin/catalog/enable_with_reason.html", context)
+        changed = 0
+        for model in queryset.filter(enabled=False):
+            line = services.check_enabling(model, reason)
+            model.enabled = True
+            model.save(update_fields=["enabled", "updated_at"])
+            self.log_change(request, model, f"{line.capitalize()}.")
+            changed += 1
+        self.message_user(
+            request,
+            f"Enabled {changed} model(s).",
+            messages.SUCCESS if changed else messages.INFO,
+        )
 
     @admin.action(
         description="Disable the selected models (jobs in flight finish)", permissions=["change"]
@@ -189,8 +338,10 @@ class ProviderEndpointAdmin(admin.ModelAdmin):
         "webhook_url",
         ("connect_timeout", "read_timeout", "max_retries"),
         "requests_per_minute",
+        "margin_percent",
         ("created_at", "updated_at"),
     ]
+    actions = ["sync_models"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(model_count=Count("models"))
@@ -233,8 +384,97 @@ class ProviderEndpointAdmin(admin.ModelAdmin):
     def model_count(self, endpoint) -> int:
         return endpoint.model_count
 
+    @admin.action(
+        description="Sync the catalog with the provider's model list", permissions=["change"]
+    )
+    def sync_models(self, request, queryset):
+        for endpoint in queryset:
+            sync = services.sync_catalog(endpoint=endpoint, by=request.user, via="admin")
+            if not sync.ok:
+                self.message_user(
+                    request,
+                    f"{endpoint}: the model list could not be read: {sync.error}",
+                    messages.ERROR,
+                )
+                continue
+            self.message_user(
+                request,
+                f"{endpoint}: {sync.listed} listed; {_counts(sync)}.",
+                messages.SUCCESS if sync.changes else messages.INFO,
+            )
+
     @admin.display(description="webhook URL (path)")
     def webhook_url(self, endpoint: ProviderEndpoint) -> str:
         if not endpoint.pk:
             return "—"
         return "/webhooks/openai" + ("" if endpoint.is_default else f"/{endpoint.name}")
+
+
+def _counts(sync: CatalogSync) -> str:
+    return ", ".join(f"{sync.count(kind)} {label}" for kind, label in SyncChange.choices)
+
+
+@admin.register(CatalogSync)
+class CatalogSyncAdmin(admin.ModelAdmin):
+    """Each run of the catalog sync and what it changed (read only)."""
+
+    list_display = ["started_at", "endpoint", "who", "listed", "summary", "error"]
+    list_filter = ["endpoint"]
+    list_select_related = ["endpoint", "by"]
+    fields = ["endpoint", "started_at", "who", "listed", "error", "changes_list"]
+    readonly_fields = fields
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="by")
+    def who(self, sync: CatalogSync) -> str:
+        return sync.who
+
+    @admin.display(description="changes")
+    def summary(self, sync: CatalogSync) -> str:
+        return _counts(sync) if sync.ok else "failed"
+
+    @admin.display(description="what changed")
+    def changes_list(self, sync: CatalogSync) -> str:
+        if not sync.changes:
+            return "Nothing."
+        return format_html_join(
+            "", "<p><strong>{}</strong>: {}</p>", ((c["model"], c["text"]) for c in sync.changes)
+        )
+
+
+@dashboard_panel("catalog", caption="Model catalog")
+def catalog_panel() -> list[dict]:
+    """Models sold below their upstream cost, and what each endpoint's last sync changed."""
+    below = list(models_sold_below_cost().values_list("enabled", flat=True))
+    models = reverse("admin:catalog_catalogmodel_changelist")
+    rows = [
+        {
+            "label": "Models sold below upstream cost",
+            "help": f"{below.count(True)} of them enabled",
+            "count": len(below),
+            "url": f"{models}?upstream=below_cost",
+        },
+        {
+            "label": "Margin report",
+            "help": "per model and day: credits charged, their value, provider cost",
+            "count": None,
+            "url": reverse("admin:videos_margin_report"),
+        },
+    ]
+    for sync in latest_syncs():
+        state = _counts(sync) if sync.ok else f"FAILED: {sync.error[:120]}"
+        rows.append(
+            {
+                "label": f"Last sync of {sync.endpoint}",
+                "help": f"{sync.started_at:%Y-%m-%d %H:%M} by {sync.who}: {state}",
+                "count": len(sync.changes),
+                "url": reverse("admin:catalog_catalogsync_change", args=[sync.pk]),
+            }
+        )
+    return rows

@@ -290,3 +290,53 @@ class RequestWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint_id} {self.window_start:%Y-%m-%d %H:%M}: {self.used}"
+
+
+class SyncChange(models.TextChoices):
+    NEW = "new", "new (disabled)"
+    REPRICED = "repriced", "repriced upstream"
+    RETIRED = "retired", "retired upstream"
+    BACK = "back", "back upstream (still disabled)"
+
+
+class CatalogSync(models.Model):
+    """One run of `sync_catalog` on an endpoint: when, by whom, and what it changed.
+
+    `changes` is a list of {"model", "kind" (a SyncChange), "text"}; a failed run keeps
+    its error and changed nothing."""
+
+    endpoint = models.ForeignKey(ProviderEndpoint, on_delete=models.CASCADE, related_name="syncs")
+    started_at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who ran it; blank: the daily schedule, or manage.py without --by.",
+    )
+    via = models.CharField(
+        max_length=32, default="manage.py", help_text="manage.py, admin or daily schedule."
+    )
+    listed = models.PositiveIntegerField(default=0, help_text="Models the provider listed.")
+    changes = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, help_text="Why the provider's list could not be read.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = "catalog sync"
+        indexes = [models.Index(fields=["endpoint", "-started_at"], name="catalog_sync_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    @property
+    def who(self) -> str:
+        return f"{self.by.email} ({self.via})" if self.by else self.via
+
+    def count(self, kind: str) -> int:
+        return sum(1 for change in self.changes if change.get("kind") == kind)

@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass
 
-from catalog.models import CatalogModel
+from django.conf import settings
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Value
+
+from catalog.models import CatalogModel, CatalogSize, CatalogSync, ProviderEndpoint
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,33 @@ def orderable_offer(model_id: str | None) -> Offer | None:
     )
     model = models.first()
     return _offer(model) if model else None
+
+
+def sizes_sold_below_cost():
+    """Sizes whose sell price is under what a second costs upstream (as last synced)."""
+    return CatalogSize.objects.filter(
+        upstream_usd_per_second__gt=ExpressionWrapper(
+            F("credits_per_second") * Value(settings.CREDIT_VALUE_USD),
+            output_field=DecimalField(max_digits=20, decimal_places=8),
+        )
+    )
+
+
+def models_sold_below_cost():
+    """Catalog models with at least one size sold below its upstream cost."""
+    return CatalogModel.objects.filter(pk__in=sizes_sold_below_cost().values("model_id"))
+
+
+def latest_syncs() -> list[CatalogSync]:
+    """Each endpoint's most recent catalog sync, newest first (one query)."""
+    last = (
+        CatalogSync.objects.filter(endpoint=OuterRef("pk"))
+        .order_by("-started_at", "-id")
+        .values("pk")[:1]
+    )
+    latest = ProviderEndpoint.objects.annotate(last=Subquery(last)).values("last")
+    return list(
+        CatalogSync.objects.filter(pk__in=latest)
+        .order_by("-started_at", "-id")
+        .select_related("endpoint", "by")
+    )

@@ -1,6 +1,7 @@
 """Typed readers for settings that come from the environment."""
 
 import os
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -39,3 +40,16 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_decimal(name: str, default: str, *, minimum: str | None = None) -> Decimal:
+    """A decimal number (money, percentages): exact, never a binary float."""
+    raw = os.environ.get(name)
+    text = default if raw is None or raw.strip() == "" else raw.strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+    if not value.is_finite() or (minimum is not None and value < Decimal(minimum)):
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw!r}.")
+    return value

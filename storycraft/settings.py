@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 from storycraft.database import database_from_url
-from storycraft.env import env_bool, env_int, env_list, env_str
+from storycraft.env import env_bool, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The environment wins over .env; tests point STORYCRAFT_DOTENV at /dev/null.
@@ -267,6 +267,10 @@ CREDITS_PER_SECOND = env_int("CREDITS_PER_SECOND", 20, minimum=1)
 CREDITS_PER_SECOND_PRO = env_int("CREDITS_PER_SECOND_PRO", 60, minimum=1)
 CREDITS_PER_SECOND_PRO_HD = env_int("CREDITS_PER_SECOND_PRO_HD", 100, minimum=1)
 WELCOME_CREDITS = env_int("WELCOME_CREDITS", 200, minimum=0)
+# What one credit sells for, and the margin over the provider's price that new synced
+# models are priced with (an endpoint's own margin wins): see catalog.pricing.
+CREDIT_VALUE_USD = env_decimal("CREDIT_VALUE_USD", "0.01", minimum="0.000001")
+DEFAULT_MARGIN_PERCENT = env_decimal("DEFAULT_MARGIN_PERCENT", "30", minimum="0")
 POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 10, minimum=1)
 # The poller: status requests in flight at once per poller process, and jobs per claim.
 POLL_CONCURRENCY = env_int("POLL_CONCURRENCY", 16, minimum=1)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -9,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from storycraft.admin import dashboard_panel
+from videos.margins import margin_rows, totals
 from videos.models import (
     ACTIVE_STATUSES,
     Batch,
@@ -199,7 +201,32 @@ class VideoJobAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.fail_and_refund_view),
             name="videos_videojob_fail_and_refund",
         )
-        return [refund, *super().get_urls()]
+        margins = path(
+            "margins/",
+            self.admin_site.admin_view(self.margin_report_view),
+            name="videos_margin_report",
+        )
+        return [refund, margins, *super().get_urls()]
+
+    def margin_report_view(self, request):
+        """Per model and day: credits charged, their value, provider cost, gross margin."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            days = min(max(int(request.GET.get("days", 30)), 1), 366)
+        except ValueError:
+            days = 30
+        rows = margin_rows(days=days)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Margin report, last {days} days",
+            "opts": self.model._meta,
+            "rows": rows,
+            "total": totals(rows),
+            "days": days,
+            "credit_value": settings.CREDIT_VALUE_USD,
+        }
+        return TemplateResponse(request, "admin/videos/margin_report.html", context)
 
     def fail_and_refund_view(self, request, object_id):
         """One job's "Fail and refund" button: a confirmation page, then the action."""

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -20,6 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--connect-timeout", type=float)
         parser.add_argument("--read-timeout", type=float)
         parser.add_argument("--max-retries", type=int)
+        parser.add_argument(
+            "--margin",
+            type=Decimal,
+            help="percent over the upstream price that sync_catalog prices new models with "
+            "(default: DEFAULT_MARGIN_PERCENT)",
+        )
         parser.add_argument("--by", help="staff email, recorded in the admin's history")
 
     def handle(self, *args, name, by, **options):
@@ -34,6 +42,7 @@ class Command(BaseCommand):
                 connect_timeout=options["connect_timeout"],
                 read_timeout=options["read_timeout"],
                 max_retries=options["max_retries"],
+                margin_percent=options["margin"],
             )
         except ValidationError as error:
             raise CommandError(explain(error)) from None

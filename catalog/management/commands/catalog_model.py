@@ -50,6 +50,10 @@ class Command(BaseCommand):
         parser.add_argument("--position", type=int)
         parser.add_argument("--enable", dest="enabled", action="store_true", default=None)
         parser.add_argument("--disable", dest="enabled", action="store_false")
+        parser.add_argument(
+            "--reason",
+            help="why, when enabling a model sold below its upstream cost or retired upstream",
+        )
         parser.add_argument("--can-remix", dest="can_remix", action="store_true", default=None)
         parser.add_argument("--no-remix", dest="can_remix", action="store_false")
         parser.add_argument(
@@ -79,6 +83,7 @@ class Command(BaseCommand):
                 enabled=options["enabled"],
                 can_remix=options["can_remix"],
                 is_default=True if options["make_default"] else None,
+                reason=options["reason"],
             )
         except ValidationError as error:
             raise CommandError(explain(error)) from None
