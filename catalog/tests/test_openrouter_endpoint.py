@@ -44,7 +44,12 @@ def test_the_command_makes_an_openrouter_endpoint(sam):
 
 
 def test_an_existing_endpoint_changes_protocol_and_says_so():
-    run("catalog_endpoint", "gateway", "--base-url=http://gateway.internal/v1", "--auth-style=bearer")
+    run(
+        "catalog_endpoint",
+        "gateway",
+        "--base-url=http://gateway.internal/v1",
+        "--auth-style=bearer",
+    )
     assert ProviderEndpoint.objects.get(name="gateway").protocol == Protocol.OPENAI
     said = run("catalog_endpoint", "gateway", "--protocol=openrouter")
     assert "protocol 'openai' → 'openrouter'" in said
