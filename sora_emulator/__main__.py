@@ -4,7 +4,7 @@ import argparse
 import logging
 import os
 
-from sora_emulator.catalog import ConfigError, models_from_file, models_from_json
+from sora_emulator.catalog import ConfigError, models_from_json
 from sora_emulator.config import EmulatorSettings
 from sora_emulator.server import make_server
 
@@ -12,7 +12,8 @@ from sora_emulator.server import make_server
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m sora_emulator",
-        description="Emulates OpenAI's Videos API (Sora 2) under /v1 and /openai/v1 (Azure). "
+        description="Emulates OpenAI's Videos API (Sora 2) under /v1 and /openai/v1 (Azure), "
+        "and OpenRouter's video API under /api/v1. "
         "Every option falls back to an EMULATOR_* environment variable.",
     )
     parser.add_argument("--host", default=os.environ.get("EMULATOR_HOST", "127.0.0.1"))
@@ -41,7 +42,20 @@ def main(argv: list[str] | None = None) -> None:
         help='the model catalog as JSON: {"model-id": {"seconds": ["4"], "sizes": ["1280x720"], '
         '"aliases": []}, ...} (EMULATOR_MODELS; default: Sora 2)',
     )
-    models.add_argument("--models-file", help="a file holding that JSON (EMULATOR_MODELS_FILE)")
+    models.add_argument(
+        "--models-file",
+        help="a file holding that JSON, read again when it changes (EMULATOR_MODELS_FILE)",
+    )
+    parser.add_argument(
+        "--openrouter-webhook-url",
+        help="OpenRouter side: where to POST events of jobs without a callback_url "
+        "(EMULATOR_OPENROUTER_WEBHOOK_URL)",
+    )
+    parser.add_argument(
+        "--openrouter-webhook-secret",
+        help="OpenRouter side: the X-OpenRouter-Signature signing secret "
+        "(EMULATOR_OPENROUTER_WEBHOOK_SECRET)",
+    )
     parser.add_argument(
         "--state-dir",
         help="keep jobs here across restarts, and encoded files in its cache/ unless "
@@ -55,9 +69,10 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     server = make_server(args.host, args.port, settings)
     logging.getLogger("sora_emulator").info(
-        "Sora emulator on %s and %s (models %s; jobs take %ss, kept %s; webhooks %s)",
+        "Sora emulator on %s, %s and %s (models %s; jobs take %ss, kept %s; webhooks %s)",
         server.base_url,
         server.azure_base_url,
+        server.openrouter_base_url,
         ", ".join(settings.models),
         settings.job_seconds,
         f"in {settings.state_dir}" if settings.state_dir else "in memory",
@@ -68,17 +83,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        server.webhooks.cancel_all()
+        server.cancel_webhooks()
         server.server_close()
 
 
 def _settings(args: argparse.Namespace) -> EmulatorSettings:
-    if args.models is not None:
-        models = models_from_json(args.models, "--models")
-    elif args.models_file is not None:
-        models = models_from_file(args.models_file)
-    else:
-        models = None
+    models = models_from_json(args.models, "--models") if args.models is not None else None
     return EmulatorSettings.from_env(
         job_seconds=args.job_seconds,
         webhook_url=args.webhook_url,
@@ -89,7 +99,10 @@ def _settings(args: argparse.Namespace) -> EmulatorSettings:
         cache_dir=args.cache_dir,
         create_delay=args.create_delay,
         models=models,
+        models_file=args.models_file,
         state_dir=args.state_dir,
+        openrouter_webhook_url=args.openrouter_webhook_url,
+        openrouter_webhook_secret=args.openrouter_webhook_secret,
     )
 
 

@@ -102,7 +102,7 @@ def _supported(param: str, value, *, model: str, offered: tuple, field: str, mod
     )
 
 
-def _model_id(name: str | None, models: Models) -> str | None:
+def model_id(name: str | None, models: Models) -> str | None:
     """The catalog id of a model name or alias, None when the catalog has no such model."""
     if name in models:
         return name
@@ -116,10 +116,10 @@ def validate_order(fields: dict, models: Models) -> tuple[str, str, str, str]:
     seconds and first size."""
     prompt = validate_prompt(fields)
     model = _string(fields, "model", next(iter(models)))
-    model_id = _model_id(model, models)
-    if model_id is None:
+    found = model_id(model, models)
+    if found is None:
         raise invalid_value("model", model, tuple(models))
-    offer = models[model_id]
+    offer = models[found]
     seconds = fields.get("seconds", offer.seconds[0])
     if not isinstance(seconds, str):
         raise ApiError(
@@ -153,6 +153,12 @@ class Received:
     size: str | None
     auth: str
     base_path: str
+    # OpenRouter side: the JSON body as sent, a data: URL shortened to its type, length and
+    # sha256 (`data:image/png;base64,<1234 bytes sha256 ab12...>`).
+    body: dict | None = None
+    # The picture the order started from (`input_reference` or a `first_frame`): sha256 of
+    # its bytes as sent.
+    image: str | None = None
 
 
 @dataclass
@@ -173,6 +179,17 @@ class Job:
     # A video.completed / video.failed event is owed (webhooks were on when it was made).
     webhook_pending: bool = False
     deleted: bool = False
+    # `openai` or `openrouter`: the API it was made on and answers on.
+    protocol: str = "openai"
+    # OpenRouter side: its generation id, callback URL, `http://host:port` it was made
+    # through (for `polling_url`), cost in USD (a decimal string) and [emulator:cancel].
+    generation_id: str | None = None
+    callback_url: str | None = None
+    public_base: str = ""
+    cost_usd: str | None = None
+    cancelled: bool = False
+    # The cached picture (sora_emulator.media.store_picture) its video starts on.
+    first_frame: str | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

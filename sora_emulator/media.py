@@ -3,10 +3,13 @@
 Each file is encoded once per (look, size, seconds, output settings) into the cache
 directory and then streamed from disk, so a large file never sits whole in memory.
 The look (colours, direction of motion) comes from a hash of the prompt: the same
-prompt always gives the same bytes.
+prompt always gives the same bytes. An order that starts from a picture (`input_reference`,
+a `first_frame`) gets a video whose first frame is that picture scaled to the size, the
+moving box drawn over it in the frames after.
 """
 
 import hashlib
+import io
 import os
 import tempfile
 import threading
@@ -21,8 +24,71 @@ from sora_emulator.config import EmulatorSettings
 CONTENT_TYPES = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
 SPRITESHEET_TILES = 4
 
+# A picture may be at most this many pixels a side (decompression bombs are refused).
+MAX_PICTURE_SIDE = 8192
+PICTURE_FORMATS = ("png_pipe", "jpeg_pipe", "webp_pipe")
+
 _locks_guard = threading.Lock()
 _locks: dict[Path, threading.Lock] = {}
+
+
+class PictureError(ValueError):
+    """The bytes are not a picture the emulator takes."""
+
+
+def decode_picture(data: bytes) -> av.VideoFrame:
+    """The picture in PNG, JPEG or WebP bytes (its size checked before decoding)."""
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            if container.format.name not in PICTURE_FORMATS or not container.streams.video:
+                raise PictureError("not a PNG, JPEG or WebP picture")
+            context = container.streams.video[0].codec_context
+            if max(context.width, context.height) > MAX_PICTURE_SIDE:
+                raise PictureError(
+                    f"the picture is {context.width}x{context.height}; "
+                    f"at most {MAX_PICTURE_SIDE} px a side"
+                )
+            return next(container.decode(video=0))
+    except PictureError:
+        raise
+    except (av.FFmpegError, StopIteration, ValueError, OSError):
+        raise PictureError("not a PNG, JPEG or WebP picture") from None
+
+
+def picture_size(data: bytes) -> str:
+    frame = decode_picture(data)
+    return f"{frame.width}x{frame.height}"
+
+
+def store_picture(data: bytes, settings: EmulatorSettings) -> str:
+    """Keep a picture among the cached files; its name (sha256) for `media_file`."""
+    name = hashlib.sha256(data).hexdigest()
+    path = Path(settings.cache_dir) / "pictures" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    return name
+
+
+def _picture_planes(name: str, width: int, height: int, settings) -> list[bytes]:
+    """The stored picture scaled to the size, as yuv420p planes padded to a new frame's
+    line sizes."""
+    data = (Path(settings.cache_dir) / "pictures" / name).read_bytes()
+    scaled = decode_picture(data).reformat(width, height, "yuv420p")
+    target = av.VideoFrame(width, height, "yuv420p")
+    planes = []
+    for source, plane in zip(scaled.planes, target.planes, strict=True):
+        raw = bytes(source)
+        pad = bytes(plane.line_size - plane.width)
+        rows = (
+            raw[row * source.line_size : row * source.line_size + plane.width] + pad
+            for row in range(plane.height)
+        )
+        planes.append(b"".join(rows))
+    return planes
 
 
 @dataclass(frozen=True)
@@ -59,8 +125,8 @@ def _plane_bytes(
     return plain * y + with_box * box_h + plain * (height - y - box_h)
 
 
-def _frame(look: Look, width: int, height: int, index: int, count: int, fmt: str) -> av.VideoFrame:
-    frame = av.VideoFrame(width, height, fmt)
+def _box(look: Look, width: int, height: int, index: int, count: int) -> tuple[int, int, int]:
+    """Where the moving box is in this frame: x, y and its side."""
     side = max(2, (min(width, height) // 4) & ~1)
     travel = index / max(1, count - 1)
     span_x, span_y = width - side, height - side
@@ -72,7 +138,12 @@ def _frame(look: Look, width: int, height: int, index: int, count: int, fmt: str
         x, y = int(span_x * (1 - travel)), span_y // 2
     else:
         x, y = span_x // 2, int(span_y * (1 - travel))
-    x, y = x & ~1, y & ~1
+    return x & ~1, y & ~1, side
+
+
+def _frame(look: Look, width: int, height: int, index: int, count: int, fmt: str) -> av.VideoFrame:
+    frame = av.VideoFrame(width, height, fmt)
+    x, y, side = _box(look, width, height, index, count)
     for number, plane in enumerate(frame.planes):
         scale = 1 if number == 0 else 2
         box = (x // scale, y // scale, side // scale, side // scale)
@@ -89,7 +160,30 @@ def _frame(look: Look, width: int, height: int, index: int, count: int, fmt: str
     return frame
 
 
-def _encode_mp4(path: Path, look: Look, width: int, height: int, seconds: int, settings) -> None:
+def _frame_on(
+    look: Look, picture: list[bytes], width: int, height: int, index: int, count: int
+) -> av.VideoFrame:
+    """The picture, and from the second frame on the moving box over it."""
+    frame = av.VideoFrame(width, height, "yuv420p")
+    x, y, side = _box(look, width, height, index, count)
+    for number, (plane, base) in enumerate(zip(frame.planes, picture, strict=True)):
+        if index == 0:
+            plane.update(base)
+            continue
+        scale = 1 if number == 0 else 2
+        data = bytearray(base)
+        left, size = x // scale, side // scale
+        box_row = bytes([look.foreground[number]]) * size
+        for row in range(y // scale, y // scale + size):
+            start = row * plane.line_size + left
+            data[start : start + size] = box_row
+        plane.update(bytes(data))
+    return frame
+
+
+def _encode_mp4(
+    path: Path, look: Look, width: int, height: int, seconds: int, settings, picture=None
+) -> None:
     fps = settings.fps
     with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
         options = {"preset": "ultrafast"}
@@ -112,7 +206,10 @@ def _encode_mp4(path: Path, look: Look, width: int, height: int, seconds: int, s
             stream.bit_rate = settings.bitrate_kbps * 1000
         count = fps * seconds
         for index in range(count):
-            frame = _frame(look, width, height, index, count, "yuv420p")
+            if picture is not None:
+                frame = _frame_on(look, picture, width, height, index, count)
+            else:
+                frame = _frame(look, width, height, index, count, "yuv420p")
             frame.pts, frame.time_base = index, Fraction(1, fps)
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
@@ -150,12 +247,21 @@ def _spritesheet_frame(look: Look, width: int, height: int) -> av.VideoFrame:
 
 
 def media_file(
-    prompt: str, size: str, seconds: int, variant: str, settings: EmulatorSettings
+    prompt: str,
+    size: str,
+    seconds: int,
+    variant: str,
+    settings: EmulatorSettings,
+    first_frame: str | None = None,
 ) -> Path:
-    """The cached file for this variant, encoded on first use (one encoder per file)."""
+    """The cached file for this variant, encoded on first use (one encoder per file).
+
+    `first_frame` names a stored picture (`store_picture`) the video starts on."""
     look = Look.from_prompt(prompt)
     width, height = (int(part) for part in size.split("x"))
     recipe = f"{look.key}|{size}|{seconds}|{settings.fps}|{settings.crf}|{settings.bitrate_kbps}"
+    if first_frame is not None:
+        recipe += f"|{first_frame}"
     name = hashlib.sha256(f"{variant}|{recipe}".encode()).hexdigest()[:24]
     suffix = {"video": ".mp4", "thumbnail": ".webp", "spritesheet": ".jpg"}[variant]
     path = Path(settings.cache_dir) / f"{name}{suffix}"
@@ -170,10 +276,14 @@ def media_file(
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=suffix)
         os.close(handle)
         try:
+            picture = _picture_planes(first_frame, width, height, settings) if first_frame else None
             if variant == "video":
-                _encode_mp4(Path(temporary), look, width, height, seconds, settings)
+                _encode_mp4(Path(temporary), look, width, height, seconds, settings, picture)
             elif variant == "thumbnail":
-                frame = _frame(look, width, height, 0, 1, "yuv420p")
+                if picture is not None:
+                    frame = _frame_on(look, picture, width, height, 0, 1)
+                else:
+                    frame = _frame(look, width, height, 0, 1, "yuv420p")
                 _encode_image(Path(temporary), frame, "webp", "libwebp")
             else:
                 _encode_image(

@@ -1,10 +1,13 @@
 """The HTTP side: OpenAI Videos API routes on a stdlib ThreadingHTTPServer.
 
 Every route is served under `/v1` (OpenAI) and `/openai/v1` (Azure OpenAI v1); either
-accepts an `Authorization: Bearer` or an `api-key` header with any key."""
+accepts an `Authorization: Bearer` or an `api-key` header with any key. OpenRouter's video
+API is served under `/api/v1` (see `sora_emulator.openrouter`), with any Bearer key."""
 
+import dataclasses
 import email.parser
 import email.policy
+import hashlib
 import json
 import logging
 import re
@@ -14,9 +17,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from sora_emulator import jobs, media
+from sora_emulator import jobs, media, openrouter
 from sora_emulator.config import EmulatorSettings
 from sora_emulator.jobs import ApiError, Received, marker
+from sora_emulator.openrouter import OpenRouterError, OpenRouterWebhooks
 from sora_emulator.store import JobStore
 from sora_emulator.webhooks import WebhookScheduler
 
@@ -41,10 +45,23 @@ class EmulatorServer(ThreadingHTTPServer):
         self.webhooks = WebhookScheduler(
             settings.webhook_url, settings.webhook_secret, on_sent=self.store.webhook_sent
         )
+        self.openrouter_webhooks = OpenRouterWebhooks(
+            settings.openrouter_webhook_url,
+            settings.openrouter_webhook_secret,
+            on_sent=self.store.webhook_sent,
+        )
         super().__init__(address, Handler)
         # Jobs loaded from the state directory whose event has not gone out yet.
         for job in self.store.webhooks_owed():
-            self.webhooks.schedule(job)
+            self.webhooks_of(job).schedule(job)
+
+    @property
+    def models(self):
+        """The catalog now (a models file is read again when it changed)."""
+        return self.settings.current_models()
+
+    def webhooks_of(self, job) -> WebhookScheduler:
+        return self.openrouter_webhooks if job.protocol == "openrouter" else self.webhooks
 
     @property
     def base_url(self) -> str:
@@ -58,15 +75,25 @@ class EmulatorServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/openai/v1"
 
+    @property
+    def openrouter_base_url(self) -> str:
+        """The OpenRouter-style base URL, http://host:port/api/v1."""
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}{openrouter.BASE_PATH}"
+
     def poll_after_ms(self, job) -> int:
         if self.settings.poll_after_ms:
             return self.settings.poll_after_ms
         return int(min(10_000, max(200, job.duration * 1000 / 5)))
 
     def stop(self) -> None:
-        self.webhooks.cancel_all()
+        self.cancel_webhooks()
         self.shutdown()
         self.server_close()
+
+    def cancel_webhooks(self) -> None:
+        self.webhooks.cancel_all()
+        self.openrouter_webhooks.cancel_all()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -93,6 +120,8 @@ class Handler(BaseHTTPRequestHandler):
         self.request_id = "req_" + secrets.token_hex(16)
         url = urlsplit(self.path)
         self.query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+        if url.path.startswith(openrouter.BASE_PATH + "/"):
+            return self._openrouter_dispatch(method, url.path.rstrip("/"))
         try:
             body = self._read_body()
             bearer, api_key = self.headers.get("authorization"), self.headers.get("api-key")
@@ -133,7 +162,7 @@ class Handler(BaseHTTPRequestHandler):
     # Endpoints
     def _create(self, body: bytes) -> None:
         fields = self._fields(body)
-        prompt, model, seconds, size = jobs.validate_order(fields, self.server.settings.models)
+        prompt, model, seconds, size = jobs.validate_order(fields, self.server.models)
         if self.server.settings.create_delay:
             time.sleep(self.server.settings.create_delay)
         if marker(prompt, "reject"):
@@ -151,9 +180,12 @@ class Handler(BaseHTTPRequestHandler):
             )
         if marker(prompt, "500") and self.server.store.first_attempt("500", prompt):
             raise ApiError(500, "The server had an error while processing your request.")
+        picture = self._input_reference(model, size)
         received = self._received(
             prompt, fields.get("model"), fields.get("seconds"), fields.get("size")
         )
+        if picture is not None:
+            received = dataclasses.replace(received, image=hashlib.sha256(picture).hexdigest())
         job = self.server.store.create(
             prompt,
             model,
@@ -161,9 +193,45 @@ class Handler(BaseHTTPRequestHandler):
             size,
             received=received,
             webhook_pending=self.server.webhooks.enabled,
+            first_frame=(
+                media.store_picture(picture, self.server.settings) if picture is not None else None
+            ),
         )
         self.server.webhooks.schedule(job)
         self._send_json(200, job.state(time.time()))
+
+    def _input_reference(self, model: str, size: str) -> bytes | None:
+        """The `input_reference` picture of a create, checked as OpenAI checks it: a
+        picture whose size is the order's."""
+        picture = self.files.get("input_reference")
+        if picture is None:
+            return None
+        model_id = jobs.model_id(model, self.server.models)
+        if not self.server.models[model_id].frame_images:
+            raise ApiError(
+                400,
+                f"Model '{model}' does not support input_reference.",
+                param="input_reference",
+                code="unsupported_parameter",
+            )
+        try:
+            picture_size = media.picture_size(picture)
+        except media.PictureError as error:
+            raise ApiError(
+                400,
+                f"Invalid input_reference: {error}.",
+                param="input_reference",
+                code="invalid_image",
+            ) from None
+        if picture_size != size:
+            raise ApiError(
+                400,
+                f"Inpaint image must match the requested width and height "
+                f"(input_reference is {picture_size}, the video {size}).",
+                param="input_reference",
+                code="invalid_value",
+            )
+        return picture
 
     def _retrieve(self, video_id: str) -> None:
         job = self.server.store.get(video_id)
@@ -245,8 +313,16 @@ class Handler(BaseHTTPRequestHandler):
                 param="video_id",
                 code="not_found",
             )
+        self._stream(job, variant)
+
+    def _stream(self, job, variant: str) -> None:
         path = media.media_file(
-            job.prompt, job.size, int(job.seconds), variant, self.server.settings
+            job.prompt,
+            job.size,
+            int(job.seconds),
+            variant,
+            self.server.settings,
+            first_frame=job.first_frame,
         )
         self.send_response(200)
         self.send_header("content-type", media.CONTENT_TYPES[variant])
@@ -257,6 +333,109 @@ class Handler(BaseHTTPRequestHandler):
             while chunk := source.read(CHUNK_SIZE):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
         self.wfile.write(b"0\r\n\r\n")
+
+    # OpenRouter (/api/v1)
+    def _openrouter_dispatch(self, method: str, path: str) -> None:
+        self.base_path = openrouter.BASE_PATH
+        try:
+            body = self._read_body()
+            if path == openrouter.BASE_PATH + "/videos/models" and method == "GET":
+                # Listing models needs no key on OpenRouter.
+                return self._send_json(200, openrouter.models_list(self.server.models))
+            authorization = self.headers.get("authorization", "")
+            if not authorization.lower().startswith("bearer ") or not authorization[7:].strip():
+                raise OpenRouterError(401, "No auth credentials found")
+            match = openrouter.ROUTE.match(path)
+            if match:
+                video_id, rest = match["id"], match["rest"]
+                if video_id is None and method == "POST":
+                    return self._openrouter_submit(body)
+                if video_id is not None and rest is None and method == "GET":
+                    return self._openrouter_poll(video_id)
+                if rest == "/content" and method == "GET":
+                    return self._openrouter_content(video_id)
+            raise OpenRouterError(404, f"Not Found ({method} {path})")
+        except ApiError as error:
+            if not isinstance(error, OpenRouterError):
+                error = OpenRouterError(error.status, error.message, headers=error.headers)
+            self._send_json(error.status, error.body(), error.headers)
+        except Exception:
+            logger.exception("emulator error on %s %s", method, self.path)
+            self._send_json(500, OpenRouterError(500, "Internal Server Error").body())
+
+    def _openrouter_job(self, video_id: str):
+        job = self.server.store.find(video_id, protocol="openrouter")
+        if job is None:
+            raise OpenRouterError(404, f"Video generation job '{video_id}' not found")
+        return job
+
+    def _openrouter_submit(self, body: bytes) -> None:
+        if not self.headers.get("content-type", "").startswith("application/json"):
+            raise openrouter.bad_request("Send the request as JSON (application/json).")
+        try:
+            fields = json.loads(body or b"{}")
+        except ValueError:
+            raise openrouter.bad_request("The request body is not valid JSON.") from None
+        if not isinstance(fields, dict):
+            raise openrouter.bad_request("The request body must be a JSON object.")
+        order = openrouter.validate_order(fields, self.server.models)
+        if self.server.settings.create_delay:
+            time.sleep(self.server.settings.create_delay)
+        openrouter.check_markers(order.prompt, self.server.store)
+        picture = order.first_frame
+        duration = fields.get("duration")
+        received = Received(
+            prompt=order.prompt,
+            model=fields.get("model"),
+            seconds=None if duration is None else str(duration),
+            size=fields.get("size"),
+            auth="bearer",
+            base_path=openrouter.BASE_PATH,
+            body=order.body,
+            image=hashlib.sha256(picture).hexdigest() if picture is not None else None,
+        )
+        offer = self.server.models[order.model]
+        scheduler = self.server.openrouter_webhooks
+        job = self.server.store.create(
+            order.prompt,
+            order.model,
+            order.seconds,
+            order.size,
+            received=received,
+            protocol="openrouter",
+            webhook_pending=bool(order.callback_url or scheduler.url),
+            generation_id=f"gen-{int(time.time())}-{secrets.token_hex(10)}",
+            callback_url=order.callback_url,
+            public_base=f"http://{self.headers.get('host') or self._host()}",
+            cost_usd=str(offer.cost(order.size, order.seconds)),
+            first_frame=(
+                media.store_picture(picture, self.server.settings) if picture is not None else None
+            ),
+        )
+        scheduler.schedule(job)
+        self._send_json(202, openrouter.response(job, time.time()))
+
+    def _openrouter_poll(self, video_id: str) -> None:
+        self._send_json(200, openrouter.response(self._openrouter_job(video_id), time.time()))
+
+    def _openrouter_content(self, video_id: str) -> None:
+        job = self._openrouter_job(video_id)
+        index = self.query.get("index", "0")
+        if index != "0":
+            raise openrouter.bad_request(f"index {index} is out of range: the job has 1 output.")
+        state = job.state(time.time())
+        current = openrouter.status(job, time.time())
+        if current == "expired" or (current == "completed" and time.time() >= state["expires_at"]):
+            raise OpenRouterError(410, f"The output of video job '{video_id}' has expired.")
+        if current != "completed":
+            raise OpenRouterError(
+                409, f"Video job '{video_id}' is {current}; its content is not available."
+            )
+        self._stream(job, "video")
+
+    def _host(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"{host}:{port}"
 
     # Plumbing
     def _received(self, prompt: str, model, seconds, size) -> Received:
@@ -277,7 +456,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _fields(self, body: bytes) -> dict:
-        """Form fields of a multipart/form-data or JSON body (files are accepted and ignored)."""
+        """Form fields of a multipart/form-data or JSON body; files go to `self.files`."""
+        self.files = {}
         content_type = self.headers.get("content-type", "")
         if content_type.startswith("multipart/form-data"):
             head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
@@ -289,6 +469,8 @@ class Handler(BaseHTTPRequestHandler):
                 name = part.get_param("name", header="content-disposition")
                 if name and part.get_filename() is None:
                     fields[name] = part.get_payload(decode=True).decode("utf-8", "replace")
+                elif name:
+                    self.files[name] = part.get_payload(decode=True)
             return fields
         if content_type.startswith("application/json"):
             try:

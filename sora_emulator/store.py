@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import secrets
+import string
 import threading
 import time
 from pathlib import Path
@@ -51,21 +52,33 @@ class JobStore:
         received: Received,
         remixed_from: str | None = None,
         webhook_pending: bool = False,
+        protocol: str = "openai",
+        **extra,
     ) -> Job:
+        """A new job; `extra` are further Job fields (the OpenRouter side's)."""
         duration = self.job_seconds * (SLOW_FACTOR if marker(prompt, "slow") else 1)
+        created = time.time()
+        if protocol == "openrouter":
+            # OpenRouter's format, `gen-vid-<timestamp>-<20 alphanumerics>`.
+            job_id = f"gen-vid-{int(created)}-{_alphanumerics(20)}"
+        else:
+            job_id = "video_" + secrets.token_hex(16)
         job = Job(
-            id="video_" + secrets.token_hex(16),
+            id=job_id,
             prompt=prompt,
             model=model,
             seconds=seconds,
             size=size,
-            created=time.time(),
+            created=created,
             duration=duration,
-            fails=marker(prompt, "fail"),
+            fails=marker(prompt, "fail") or marker(prompt, "cancel"),
+            cancelled=marker(prompt, "cancel"),
             expired_on_completion=marker(prompt, "expire"),
             received=received,
             remixed_from_video_id=remixed_from,
             webhook_pending=webhook_pending,
+            protocol=protocol,
+            **extra,
         )
         with self._lock:
             job.number = self._next_number
@@ -74,9 +87,15 @@ class JobStore:
             self._jobs[job.id] = job
         return job
 
-    def get(self, video_id: str) -> Job:
+    def find(self, video_id: str, protocol: str = "openai") -> Job | None:
+        """The job made on that protocol's API, else None."""
         with self._lock:
             job = self._jobs.get(video_id)
+        return job if job is not None and job.protocol == protocol else None
+
+    def get(self, video_id: str) -> Job:
+        """An OpenAI-side job, or the OpenAI-shaped 404."""
+        job = self.find(video_id)
         if job is None:
             raise ApiError(
                 404, f"Video with id '{video_id}' not found.", param="video_id", code="not_found"
@@ -104,7 +123,7 @@ class JobStore:
 
     def page(self, *, after: str | None, limit: int, order: str) -> tuple[list[Job], bool]:
         with self._lock:
-            jobs = list(self._jobs.values())
+            jobs = [job for job in self._jobs.values() if job.protocol == "openai"]
         if order == "desc":
             jobs.reverse()
         if after is not None:
@@ -118,6 +137,11 @@ class JobStore:
                 )
             jobs = jobs[ids.index(after) + 1 :]
         return jobs[:limit], len(jobs) > limit
+
+    def all(self) -> list[Job]:
+        """Every job of both protocols, in creation order (for tests)."""
+        with self._lock:
+            return list(self._jobs.values())
 
     # Files; called with the lock held
     def _path(self, video_id: str) -> Path:
@@ -142,3 +166,8 @@ class JobStore:
         for job in sorted(loaded, key=lambda job: job.number):
             self._jobs[job.id] = job
         self._next_number = max((job.number for job in loaded), default=-1) + 1
+
+
+def _alphanumerics(count: int) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(count))

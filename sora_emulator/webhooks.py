@@ -74,8 +74,15 @@ class WebhookScheduler:
     def enabled(self) -> bool:
         return bool(self.url and self.secret)
 
+    def wants(self, job) -> bool:
+        """Whether the job's end is announced."""
+        return self.enabled
+
+    def send(self, job) -> None:
+        deliver(self.url, self.secret, event_for(job.state(max(time.time(), job.finishes_at))))
+
     def schedule(self, job) -> None:
-        if not self.enabled:
+        if not self.wants(job):
             return
         timer = threading.Timer(max(0.0, job.finishes_at - time.time()), self._fire, (job,))
         timer.daemon = True
@@ -100,6 +107,6 @@ class WebhookScheduler:
             self._timers.pop(job.id, None)
         if job.deleted:
             return
-        deliver(self.url, self.secret, event_for(job.state(max(time.time(), job.finishes_at))))
+        self.send(job)
         if self.on_sent is not None:
             self.on_sent(job)

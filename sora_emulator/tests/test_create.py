@@ -88,12 +88,13 @@ def test_it_requires_a_prompt(http):
     assert error_of(response)["code"] == "missing_required_parameter"
 
 
-def test_it_ignores_an_input_reference_file(http):
+def test_an_input_reference_that_is_no_picture_is_refused(http):
     response = http.post(
         "videos",
         files={"prompt": (None, unique()), "input_reference": ("ref.png", b"\x89PNG", "image/png")},
     )
-    assert response.status_code == 200
+    error = error_of(response)
+    assert (error["param"], error["code"]) == ("input_reference", "invalid_image")
 
 
 def test_it_requires_some_api_key(sora_emulator):
