@@ -3,9 +3,10 @@ endpoint's secret, and deduplication by webhook-id.
 
 POST /webhooks/openrouter/<endpoint>: OpenRouter's `X-OpenRouter-Signature: t=<unix>,v1=<hex>`
 (HMAC-SHA256 of "<t>," + the raw body with the endpoint's signing secret), deduplicated by
-the job and event type (its events carry no id of their own: a redelivery is the same
-event about the same job). Both answer 200 (or a duplicate's 200), 400 when unverified,
-404 for an unknown endpoint of that protocol."""
+its `X-OpenRouter-Idempotency-Key` (`<job>-<status>`), or without one by the event type and
+job (the body has no id: a redelivery is the same event about the same job). Both answer
+200 (or a duplicate's 200), 400 when unverified, 404 for an unknown endpoint of that
+protocol."""
 
 import hashlib
 import hmac
@@ -107,12 +108,17 @@ def verify_openrouter_webhook(
     return _event_of(body), expected
 
 
-def openrouter_delivery_id(event: dict, signature: str) -> str:
-    """What identifies an OpenRouter delivery, redeliveries included: its event type and
-    job (it sends one event of a kind per job), else the signature."""
+def openrouter_delivery_id(event: dict, signature: str, idempotency_key: str = "") -> str:
+    """What identifies an OpenRouter delivery, redeliveries included: its idempotency key,
+    else its event type and job (it sends one event of a kind per job), else the signature."""
     data = event.get("data") if isinstance(event.get("data"), dict) else {}
     video_id = data.get("id") if isinstance(data.get("id"), str) else ""
-    delivery_id = f"{event['type']}:{video_id}" if video_id else f"sig:{signature}"
+    if idempotency_key:
+        delivery_id = f"key:{idempotency_key}"
+    elif video_id:
+        delivery_id = f"{event['type']}:{video_id}"
+    else:
+        delivery_id = f"sig:{signature}"
     if len(delivery_id) > MAX_WEBHOOK_ID:
         delivery_id = "sha256:" + hashlib.sha256(delivery_id.encode()).hexdigest()
     return delivery_id
@@ -179,7 +185,9 @@ def openrouter_webhook(request: HttpRequest, endpoint_name: str) -> JsonResponse
     except UnverifiedWebhook as refusal:
         logger.warning("webhook refused: %s", refusal.message)
         return domain_error_response(refusal)
-    delivery_id = openrouter_delivery_id(event, signature)
+    delivery_id = openrouter_delivery_id(
+        event, signature, request.headers.get("x-openrouter-idempotency-key", "")
+    )
     if not record_delivery(
         endpoint=endpoint, webhook_id=delivery_id, event=event, video_events=OPENROUTER_EVENTS
     ):

@@ -266,7 +266,8 @@ class HTTPProvider:
             # upstream account out of credits (OpenRouter's 402).
             if retry or status >= 500 or status in (401, 402, 403):
                 raise ProviderUnavailable(message, status_code=status, request_id=request_id)
-            error_class = ProviderNotFound if status == 404 else ProviderRejected
+            # 410: OpenRouter's answer for content that expired.
+            error_class = ProviderNotFound if status in (404, 410) else ProviderRejected
             raise error_class(
                 message, status_code=status, code=code, param=param, request_id=request_id
             )

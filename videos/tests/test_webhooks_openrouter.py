@@ -164,3 +164,18 @@ def test_the_openai_url_does_not_take_an_openrouter_endpoint(client, handled):
         "/webhooks/openai/router", body, content_type="application/json", **headers
     )
     assert response.status_code == 404
+
+
+def test_the_idempotency_key_identifies_a_delivery(
+    client, handled, django_capture_on_commit_callbacks
+):
+    the_event = event("completed", "vgen_keyed")
+    key = {"HTTP_X_OPENROUTER_IDEMPOTENCY_KEY": "vgen_keyed-completed"}
+    body, headers = signed(the_event)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, body, {**headers, **key}).status_code == 200
+        body, headers = signed(the_event, timestamp=int(time.time()) - 3)
+        again = post(client, body, {**headers, **key})
+    assert again.json()["code"] == "duplicate"
+    assert WebhookDelivery.objects.get().webhook_id == "key:vgen_keyed-completed"
+    assert len(handled) == 1
