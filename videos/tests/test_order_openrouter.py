@@ -177,9 +177,17 @@ def test_a_cancel_upstream_is_refunded(router):
 def test_a_refused_order_is_a_4xx_and_refunded(router):
     alice = person("alice", credits=500)
     response = order(api_for(alice), model=MODEL, prompt=unique("[emulator:reject] a crowd"))
-    assert response.status_code in (400, 422, 502), response.json()
+    assert response.status_code == 422, response.json()
+    assert response.json()["code"] == "provider_rejected"
     assert available(alice) == 500
     assert VideoJob.objects.get(owner=alice).status == JobStatus.FAILED
+
+
+def test_an_upstream_account_out_of_credits_is_an_outage_not_the_users_fault(router):
+    alice = person("alice", credits=500)
+    response = order(api_for(alice), model=MODEL, prompt=unique("[emulator:402] a fox"))
+    assert response.status_code == 503, response.json()
+    assert available(alice) == 500
 
 
 def test_a_video_cannot_be_remixed(router):
