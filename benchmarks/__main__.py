@@ -22,6 +22,7 @@ BENCHMARKS = (
     "read",
     "ledger",
     "sweep",
+    "sweep-openrouter",
     "order",
     "download",
     "rss",
@@ -31,7 +32,7 @@ BENCHMARKS = (
     "live",
 )
 # Those that need PostgreSQL and an emulator process.
-STACKED = {"sweep", "order"}
+STACKED = {"sweep", "sweep-openrouter", "order"}
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "bench"
 
 
@@ -126,6 +127,12 @@ def _run(name: str, workdir: Path, stack: ExitStack, *, smoke: bool) -> list[Res
                 return poller.sweep(base_url)
             finally:
                 reset_provider()
+    if name == "sweep-openrouter":
+        base_url = stack.enter_context(stacks.emulator_process(workdir, EMULATOR_JOB_SECONDS=3600))
+        base_url = base_url.removesuffix("/v1") + "/api/v1"  # its OpenRouter side
+        if smoke:
+            return poller.sweep_openrouter(base_url, sizes=(20, 50), pairs=(1, 1))
+        return poller.sweep_openrouter(base_url)
     if name == "order":
         base_url = stack.enter_context(
             stacks.emulator_process(workdir, EMULATOR_JOB_SECONDS=1 if smoke else 4)

@@ -3,6 +3,8 @@
 B3: one sweep of N due jobs (every claim until none is due) vs a raw async httpx loop
 asking the emulator the same N statuses at the same concurrency; then 5,000 jobs in
 flight for a while, each due every POLL_INTERVAL: how late the poller gets to them.
+The same sweep row for the OpenRouter protocol (`sweep-openrouter`): jobs on an
+`openrouter` endpoint at the emulator's /api/v1, the raw loop asking /api/v1/videos/{id}.
 B5: a job ordered through `order_video` until `completed` (the poller running, no
 webhooks) vs the same job done by hand: create, poll every 50 ms, download.
 """
@@ -10,6 +12,7 @@ webhooks) vs the same job done by hand: create, poll every 50 ms, download.
 import asyncio
 import base64
 import dataclasses
+import os
 import shutil
 import statistics
 import threading
@@ -30,16 +33,18 @@ MODEL, SECONDS, SIZE = "sora-2", 4, "720x1280"
 
 
 class RequestCounter:
-    """Counts the status requests of every OpenAIVideoProvider in this process."""
+    """Counts the status requests of every provider client of one protocol in this process."""
 
-    def __init__(self):
+    def __init__(self, protocol: str = "openai"):
         self.asked: list[str] = []
+        self.protocol = protocol
         self._lock = threading.Lock()
 
     def __enter__(self):
-        from videos.provider.openai import OpenAIVideoProvider
+        from videos.provider import provider_class
 
-        self._original = OpenAIVideoProvider.retrieve
+        self._class = provider_class(self.protocol)
+        self._original = self._class.retrieve
         counter = self
 
         def retrieve(provider, provider_id):
@@ -47,19 +52,17 @@ class RequestCounter:
                 counter.asked.append(provider_id)
             return counter._original(provider, provider_id)
 
-        OpenAIVideoProvider.retrieve = retrieve
+        self._class.retrieve = retrieve
         return self
 
     def __exit__(self, *exc):
-        from videos.provider.openai import OpenAIVideoProvider
-
-        OpenAIVideoProvider.retrieve = self._original
+        self._class.retrieve = self._original
 
 
-def _create_at_emulator(base_url: str, count: int) -> list[str]:
+def _create_at_emulator(base_url: str, count: int, protocol: str = "openai") -> list[str]:
     from videos.provider import build_provider
 
-    provider = build_provider(base_url=base_url, api_key=API_KEY)
+    provider = build_provider(base_url=base_url, api_key=API_KEY, protocol=protocol)
     try:
         with ThreadPoolExecutor(max_workers=16) as pool:
             videos = list(
@@ -82,8 +85,9 @@ def _owner():
     return user
 
 
-def _jobs_for(provider_ids: list[str]) -> list:
-    """VideoJob rows for videos already at the emulator, each with its own hold."""
+def _jobs_for(provider_ids: list[str], endpoint=None) -> list:
+    """VideoJob rows for videos already at the emulator, each with its own hold, on
+    `endpoint` (None: the default one)."""
     from django.utils import timezone
 
     from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
@@ -91,7 +95,7 @@ def _jobs_for(provider_ids: list[str]) -> list:
     from wallet.services import HoldRequest, reserve_credits
 
     user = _owner()
-    endpoint = ProviderEndpoint.objects.get(name=DEFAULT_ENDPOINT)
+    endpoint = endpoint or ProviderEndpoint.objects.get(name=DEFAULT_ENDPOINT)
     ids = [uuid.uuid4() for _ in provider_ids]
     holds = reserve_credits(
         user=user,
@@ -144,7 +148,7 @@ def _raw_loop(base_url: str, provider_ids: list[str], concurrency: int) -> float
     return time.perf_counter() - started
 
 
-def _sweep_all(job_ids: list, expected: set[str]) -> float:
+def _sweep_all(job_ids: list, expected: set[str], protocol: str = "openai") -> float:
     """One sweep of every due job (one claim of them all); checks one request per due job."""
     from django.utils import timezone
 
@@ -152,7 +156,7 @@ def _sweep_all(job_ids: list, expected: set[str]) -> float:
     from videos.services.polling import sweep
 
     VideoJob.objects.filter(pk__in=job_ids).update(next_poll_at=timezone.now())
-    with RequestCounter() as counter:
+    with RequestCounter(protocol) as counter:
         started = time.perf_counter()
         result = sweep(limit=len(job_ids))
         took = time.perf_counter() - started
@@ -224,6 +228,48 @@ def sweep(base_url: str, *, sizes=(500, 5000), pairs=(5, 2), smoke=False) -> lis
     results.append(
         _in_flight(job_ids, seconds=6 if smoke else 25, raw_rate=raw_rate, server_rate=server_rate)
     )
+    return results
+
+
+def sweep_openrouter(base_url: str, *, sizes=(500, 5000), pairs=(5, 2)) -> list[Result]:
+    """B3 for the OpenRouter protocol: `base_url` is the emulator's /api/v1."""
+    from django.conf import settings
+
+    from catalog.models import Protocol, ProviderEndpoint
+
+    concurrency = settings.POLL_CONCURRENCY
+    endpoint, _ = ProviderEndpoint.objects.update_or_create(
+        name="bench-openrouter",
+        defaults={
+            "protocol": Protocol.OPENROUTER,
+            "base_url": base_url,
+            "auth_style": "bearer",
+            "api_key_env": "BENCH_OPENROUTER_KEY",
+        },
+    )
+    os.environ["BENCH_OPENROUTER_KEY"] = API_KEY
+    provider_ids = _create_at_emulator(base_url, max(sizes), protocol=Protocol.OPENROUTER)
+    job_ids = _jobs_for(provider_ids, endpoint)
+    analyze()
+    results = []
+    for number, (size, count) in enumerate(zip(sizes, pairs, strict=True)):
+        ids, subset = job_ids[:size], provider_ids[:size]
+        measured, baselines = _pairs(
+            lambda ids=ids, subset=subset: _sweep_all(ids, set(subset), Protocol.OPENROUTER),
+            lambda subset=subset: _raw_loop(base_url, subset, concurrency),
+            count,
+            warm_up=number == 0,
+        )
+        results.append(
+            ratio_result(
+                f"B3 OpenRouter protocol: sweep of {size:,} due jobs vs raw async httpx loop "
+                f"({concurrency} at a time, {count} pairs)",
+                measured,
+                baselines,
+                2.0,
+                note="exactly one provider request per due job: checked",
+            )
+        )
     return results
 
 

@@ -18,6 +18,7 @@ from catalog.models import (
     CatalogModel,
     CatalogSize,
     CatalogSync,
+    Protocol,
     ProviderEndpoint,
     SyncChange,
 )
@@ -326,11 +327,20 @@ class CatalogModelAdmin(admin.ModelAdmin):
 
 @admin.register(ProviderEndpoint)
 class ProviderEndpointAdmin(admin.ModelAdmin):
-    list_display = ["name", "effective_url", "effective_auth", "key", "webhooks", "model_count"]
+    list_display = [
+        "name",
+        "protocol",
+        "effective_url",
+        "effective_auth",
+        "key",
+        "webhooks",
+        "model_count",
+    ]
     search_fields = ["name", "base_url"]
     readonly_fields = ["webhook_url", "created_at", "updated_at"]
     fields = [
         "name",
+        "protocol",
         "base_url",
         "auth_style",
         "api_key_env",
@@ -407,6 +417,8 @@ class ProviderEndpointAdmin(admin.ModelAdmin):
     def webhook_url(self, endpoint: ProviderEndpoint) -> str:
         if not endpoint.pk:
             return "—"
+        if endpoint.protocol == Protocol.OPENROUTER:
+            return f"/webhooks/openrouter/{endpoint.name}"
         return "/webhooks/openai" + ("" if endpoint.is_default else f"/{endpoint.name}")
 
 

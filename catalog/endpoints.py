@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from catalog.models import ProviderEndpoint
+from catalog.models import Protocol, ProviderEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +18,7 @@ EMULATOR_API_KEY = "sk-emulator"
 class Connection:
     """How to reach one endpoint, with its key read from the environment."""
 
+    protocol: str
     base_url: str
     api_key: str
     auth_style: str
@@ -39,6 +40,7 @@ def connection_of(endpoint: ProviderEndpoint) -> Connection:
     if default and not api_key:
         api_key = EMULATOR_API_KEY
     return Connection(
+        protocol=endpoint.protocol or Protocol.OPENAI,
         base_url=endpoint.base_url or (settings.OPENAI_BASE_URL if default else ""),
         api_key=api_key,
         auth_style=endpoint.auth_style or (settings.OPENAI_AUTH_STYLE if default else "bearer"),

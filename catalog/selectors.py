@@ -61,9 +61,18 @@ def _offer(model: CatalogModel) -> Offer:
         ),
         default_size=model.default_size,
         is_default=model.is_default,
-        can_remix=model.can_remix,
+        can_remix=can_remix(model),
         max_prompt_length=model.max_prompt_length,
     )
+
+
+def can_remix(model: CatalogModel) -> bool:
+    """Whether the model's videos can be remixed: it says so and its endpoint's protocol
+    has a remix (OpenRouter's has none, whatever the model row says)."""
+    # Imported here: the provider package builds on the catalog, not the other way round.
+    from videos.provider import provider_class
+
+    return model.can_remix and provider_class(model.endpoint.protocol).supports_remix
 
 
 def _orderable():
@@ -72,6 +81,7 @@ def _orderable():
         CatalogModel.objects.filter(enabled=True, sizes__isnull=False)
         .exclude(durations=[])
         .distinct()
+        .select_related("endpoint")
         .prefetch_related("sizes")
     )
 

@@ -1,4 +1,5 @@
-"""Video providers: one shared client per provider endpoint and process.
+"""Video providers: one shared client per provider endpoint and process, of the class
+its endpoint's protocol names (one module per protocol: openai.py, openrouter.py).
 
 from videos.provider import get_provider
 video = get_provider(job.endpoint).create(prompt, "sora-2", 4, "720x1280")
@@ -9,7 +10,7 @@ import threading
 from dataclasses import asdict
 
 from catalog.endpoints import EMULATOR_API_KEY, Connection, connection_of
-from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
+from catalog.models import DEFAULT_ENDPOINT, Protocol, ProviderEndpoint
 from videos.provider.base import (
     ProviderError,
     ProviderNotFound,
@@ -19,11 +20,20 @@ from videos.provider.base import (
     ProviderVideo,
     VideoProvider,
 )
+from videos.provider.http import HTTPProvider
 from videos.provider.openai import OpenAIVideoProvider
+from videos.provider.openrouter import OpenRouterVideoProvider
+
+PROVIDER_CLASSES: dict[str, type[HTTPProvider]] = {
+    Protocol.OPENAI: OpenAIVideoProvider,
+    Protocol.OPENROUTER: OpenRouterVideoProvider,
+}
 
 __all__ = [
     "EMULATOR_API_KEY",
+    "PROVIDER_CLASSES",
     "OpenAIVideoProvider",
+    "OpenRouterVideoProvider",
     "ProviderError",
     "ProviderNotFound",
     "ProviderOutcomeUnknown",
@@ -34,6 +44,7 @@ __all__ = [
     "build_provider",
     "connection_of",
     "get_provider",
+    "provider_class",
     "reset_provider",
 ]
 
@@ -43,17 +54,30 @@ def _default_endpoint() -> ProviderEndpoint:
     return ProviderEndpoint(name=DEFAULT_ENDPOINT)
 
 
-def build_provider(endpoint: ProviderEndpoint | None = None, **overrides) -> OpenAIVideoProvider:
-    """A new client for an endpoint (the default one when None); keyword arguments
-    (base_url, read_timeout, ...) win."""
-    options = asdict(connection_of(endpoint or _default_endpoint()))
+def provider_class(protocol: str) -> type[HTTPProvider]:
+    """The client class of a protocol; its class attributes say what the protocol can do
+    (`supports_remix`, `supports_delete`, `serves_thumbnails`), without a client."""
+    try:
+        return PROVIDER_CLASSES[protocol]
+    except KeyError:
+        raise ValueError(f"no provider speaks the protocol {protocol!r}") from None
+
+
+def _client_for(connection: Connection, **overrides) -> HTTPProvider:
+    options = asdict(connection)
     options.update(overrides)
-    return OpenAIVideoProvider(**options)
+    return provider_class(options.pop("protocol"))(**options)
+
+
+def build_provider(endpoint: ProviderEndpoint | None = None, **overrides) -> HTTPProvider:
+    """A new client for an endpoint (the default one when None); keyword arguments
+    (protocol, base_url, read_timeout, ...) win."""
+    return _client_for(connection_of(endpoint or _default_endpoint()), **overrides)
 
 
 _lock = threading.Lock()
 # endpoint name -> (pid, connection, client)
-_shared: dict[str, tuple[int, Connection, OpenAIVideoProvider]] = {}
+_shared: dict[str, tuple[int, Connection, HTTPProvider]] = {}
 
 
 def get_provider(endpoint: ProviderEndpoint | None = None) -> VideoProvider:
@@ -67,7 +91,7 @@ def get_provider(endpoint: ProviderEndpoint | None = None) -> VideoProvider:
         # Keyed by pid: a client inherited through fork must not share sockets with its parent.
         if shared is None or shared[0] != os.getpid() or shared[1] != connection:
             # The replaced client may still serve a request in another thread: left to GC.
-            shared = (os.getpid(), connection, OpenAIVideoProvider(**asdict(connection)))
+            shared = (os.getpid(), connection, _client_for(connection))
             _shared[endpoint.name] = shared
         return shared[2]
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 
@@ -27,6 +28,8 @@ class ProviderVideo:
     error_message: str | None
     poll_after_seconds: float | None
     request_id: str | None
+    # What the provider says it charged (OpenRouter's usage.cost, USD); None: not reported.
+    cost_usd: Decimal | None = None
 
     @property
     def is_finished(self) -> bool:
@@ -75,7 +78,20 @@ class ProviderOutcomeUnknown(ProviderError):
 
 
 class VideoProvider(Protocol):
-    def create(self, prompt: str, model: str, seconds: int, size: str) -> ProviderVideo: ...
+    """What a protocol can't do is a capability, consulted before asking: the catalog
+    offers no remix where `supports_remix` is false, the lifecycle skips the provider's
+    deletion where `supports_delete` is false, and posters come from the video's first
+    frame where `serves_thumbnails` is false."""
+
+    supports_remix: bool
+    supports_delete: bool
+    serves_thumbnails: bool
+
+    def create(
+        self, prompt: str, model: str, seconds: int, size: str, *, aspect_ratio: str | None = None
+    ) -> ProviderVideo:
+        """`size` is WIDTHxHEIGHT; `aspect_ratio` its catalog format (e.g. "16:9")."""
+        ...
 
     def remix(self, provider_id: str, prompt: str) -> ProviderVideo: ...
 

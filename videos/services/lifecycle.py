@@ -12,6 +12,7 @@ from django.db.models import Case, DateTimeField, F, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from catalog.models import CatalogSize
 from videos.exceptions import NotCancellable
 from videos.models import ChargeStatus, JobStatus, VideoJob
 from videos.provider import get_provider
@@ -131,11 +132,21 @@ def retry_time(attempt: int):
 
 def delete_at_provider(job: VideoJob) -> None:
     """Ask the provider to drop a job we no longer pay for. Best effort: a failure is
-    logged and changes nothing here (the refund stands); gone already is fine."""
+    logged and changes nothing here (the refund stands); gone already is fine. A protocol
+    without a delete (OpenRouter) is not asked: the job runs out there, unpaid by the user."""
     if not job.provider_video_id:
         return
     try:
-        get_provider(job.endpoint).delete(job.provider_video_id)
+        provider = get_provider(job.endpoint)
+        if not provider.supports_delete:
+            logger.info(
+                "video job %s (%s) stays at the provider: endpoint %s has no delete",
+                job.id,
+                job.provider_video_id,
+                job.endpoint,
+            )
+            return
+        provider.delete(job.provider_video_id)
     except ProviderNotFound:
         logger.info("video job %s was already gone at the provider", job.id)
     except ProviderError as error:
@@ -228,6 +239,7 @@ def apply_provider_state(*, job_id, video: ProviderVideo) -> tuple[VideoJob, boo
         job.poll_failures = 0
         if video.status == "completed":
             learn_render_seconds(job, video)
+            record_provider_cost(job, video)
             job.status = JobStatus.DOWNLOADING
             job.progress = 100
             job.provider_expires_at = video.expires_at
@@ -235,6 +247,8 @@ def apply_provider_state(*, job_id, video: ProviderVideo) -> tuple[VideoJob, boo
             job.save()
             return job, True
         if video.status == "failed":
+            if video.cost_usd is not None:
+                record_provider_cost(job, video)
             job.save()
             code = video.error_code or "generation_failed"
             message = video.error_message or "The provider could not generate this video."
@@ -245,6 +259,23 @@ def apply_provider_state(*, job_id, video: ProviderVideo) -> tuple[VideoJob, boo
             job.save()
             return job, False
     return fail_job(job_id=job_id, code=code, message=message), False
+
+
+def record_provider_cost(job: VideoJob, video: ProviderVideo) -> None:
+    """Keep on the job (unsaved) what the provider charged for it: its reported cost, or
+    else the catalog's upstream price of the size times the seconds, marked estimated (or
+    nothing, when the catalog has no upstream price). For the margin report; never shown
+    to users."""
+    if video.cost_usd is not None:
+        job.provider_cost_usd, job.provider_cost_estimated = video.cost_usd, False
+        return
+    per_second = (
+        CatalogSize.objects.filter(model__model_id=job.model, size=job.size)
+        .values_list("upstream_usd_per_second", flat=True)
+        .first()
+    )
+    if per_second is not None:
+        job.provider_cost_usd, job.provider_cost_estimated = per_second * job.seconds, True
 
 
 def _next_poll_for(job: VideoJob, video: ProviderVideo, memo: dict | None = None):

@@ -236,6 +236,7 @@ def _create_at_provider(job: VideoJob) -> ProviderVideo | ProviderError:
             model=job.upstream_model,
             seconds=job.seconds,
             size=job.size,
+            aspect_ratio=job.format,
         )
     except ProviderError as error:
         return error

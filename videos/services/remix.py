@@ -2,6 +2,7 @@
 like any other (same model, length, size and price as the source)."""
 
 from catalog.models import CatalogModel
+from catalog.selectors import can_remix
 from videos.exceptions import CannotRemix, NotReady
 from videos.models import JobStatus, VideoJob
 from videos.pricing import VideoSpec
@@ -19,8 +20,8 @@ def remix_video(
             f"The video is {source.status.replace('_', ' ')}; only a completed video can be "
             "remixed."
         )
-    model = CatalogModel.objects.filter(model_id=source.model).first()
-    if model is None or not model.can_remix:
+    model = CatalogModel.objects.select_related("endpoint").filter(model_id=source.model).first()
+    if model is None or not can_remix(model):
         raise CannotRemix(f"Videos made with {source.model} cannot be remixed.")
     spec = VideoSpec(
         prompt=prompt,

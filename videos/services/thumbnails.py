@@ -60,10 +60,11 @@ def _from_provider(job: VideoJob) -> tuple[bytes, str] | None:
     if not job.provider_video_id:
         return None
     try:
+        provider = get_provider(job.endpoint)
+        if not provider.serves_thumbnails:
+            return None  # OpenRouter has the video only
         received = bytearray()
-        with get_provider(job.endpoint).stream_content(
-            job.provider_video_id, variant="thumbnail"
-        ) as chunks:
+        with provider.stream_content(job.provider_video_id, variant="thumbnail") as chunks:
             for chunk in chunks:
                 received += chunk
                 if len(received) > MAX_THUMBNAIL_BYTES:

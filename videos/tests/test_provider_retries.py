@@ -6,7 +6,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from videos.provider.openai import _retry_after, _should_retry
+from videos.provider.http import _retry_after, _should_retry
 
 
 def response(status: int, **headers) -> httpx.Response:
