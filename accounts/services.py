@@ -1,5 +1,6 @@
 """Account actions: the only code that creates, verifies, re-keys and deletes users."""
 
+import logging
 import uuid
 
 from django.contrib.auth.password_validation import validate_password
@@ -11,6 +12,8 @@ from accounts import emails, tokens
 from accounts.exceptions import EmailTaken, TokenInvalid, WrongPassword
 from accounts.models import User
 from accounts.signals import account_deleted, email_verified
+
+logger = logging.getLogger(__name__)
 
 DELETED_EMAIL_DOMAIN = "deleted.invalid"
 
@@ -159,4 +162,5 @@ def delete_account(*, user: User, staff: User | None = None) -> User:
     user.save()
     revoke_refresh_tokens(user=user)
     account_deleted.send(sender=User, user=user, staff=staff)
+    logger.info("account %s deleted by %s", user.pk, f"staff {staff.pk}" if staff else "its owner")
     return user
