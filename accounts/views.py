@@ -116,6 +116,12 @@ class LogoutView(_Public):
 
 
 class MeView(APIView):
+    throttle_scope = "auth"
+
+    def get_throttles(self):
+        # Deleting asks for the password: guesses with a stolen access token are counted.
+        return [ScopedRateThrottle()] if self.request.method == "DELETE" else []
+
     @extend_schema(responses={200: UserSerializer})
     def get(self, request):
         return Response(UserSerializer(request.user).data)

@@ -90,3 +90,10 @@ def test_deleting_twice_changes_nothing_more(alice):
     first = delete_account(user=alice)
     again = delete_account(user=first)
     assert (again.email, again.deleted_at) == (first.email, first.deleted_at)
+
+
+def test_password_guesses_are_throttled(alice):
+    api = api_for(alice)
+    statuses = [delete(api, password=f"guess {n}").status_code for n in range(21)]
+    assert statuses == [400] * 20 + [429]
+    assert api.get("/auth/me").status_code == 200  # reading is never throttled
