@@ -28,17 +28,12 @@ VERIFY_EMAIL, PASSWORD_RESET = "verify_email", "password_reset"
 @dataclass(frozen=True)
 class _Kind:
     frontend_path: str  # where the link opens, under FRONTEND_URL
-    generator: tokens._Generator
-    hours_setting: str
+    generator: tokens.LinkTokenGenerator
 
 
 _KINDS = {
-    VERIFY_EMAIL: _Kind(
-        "verify-email", tokens.email_verification_tokens, "VERIFY_EMAIL_TOKEN_HOURS"
-    ),
-    PASSWORD_RESET: _Kind(
-        "reset-password", tokens.password_reset_tokens, "PASSWORD_RESET_TOKEN_HOURS"
-    ),
+    VERIFY_EMAIL: _Kind("verify-email", tokens.email_verification_tokens),
+    PASSWORD_RESET: _Kind("reset-password", tokens.password_reset_tokens),
 }
 
 
@@ -63,7 +58,7 @@ def compose(kind: str, *, user: User) -> EmailMultiAlternatives:
         "product_name": settings.PRODUCT_NAME,
         "email": user.email,
         "link": f"{settings.FRONTEND_URL}/{spec.frontend_path}?token={token}",
-        "hours": getattr(settings, spec.hours_setting),
+        "hours": getattr(settings, spec.generator.hours_setting),
     }
     subject = render_to_string(f"email/{kind}_subject.txt", context).strip()
     message = EmailMultiAlternatives(

@@ -14,7 +14,9 @@ from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base
 from accounts.models import User
 
 
-class _Generator(PasswordResetTokenGenerator):
+class LinkTokenGenerator(PasswordResetTokenGenerator):
+    """Django's generator with a lifetime of its own: `hours_setting` names it."""
+
     hours_setting = ""
 
     def check_token(self, user, token) -> bool:
@@ -30,7 +32,7 @@ class _Generator(PasswordResetTokenGenerator):
         return super().check_token(user, token)
 
 
-class EmailVerificationTokens(_Generator):
+class EmailVerificationTokens(LinkTokenGenerator):
     key_salt = "accounts.tokens.EmailVerificationTokens"
     hours_setting = "VERIFY_EMAIL_TOKEN_HOURS"
 
@@ -39,7 +41,7 @@ class EmailVerificationTokens(_Generator):
         return f"{user.pk}{user.email}{user.email_verified}{user.is_active}{timestamp}"
 
 
-class PasswordResetTokens(_Generator):
+class PasswordResetTokens(LinkTokenGenerator):
     key_salt = "accounts.tokens.PasswordResetTokens"
     hours_setting = "PASSWORD_RESET_TOKEN_HOURS"
 
@@ -53,12 +55,12 @@ email_verification_tokens = EmailVerificationTokens()
 password_reset_tokens = PasswordResetTokens()
 
 
-def make_token(generator: _Generator, user: User) -> str:
+def make_token(generator: LinkTokenGenerator, user: User) -> str:
     uid = urlsafe_base64_encode(user.pk.bytes)
     return f"{uid}.{generator.make_token(user)}"
 
 
-def user_for_token(generator: _Generator, token: str, *, queryset=None) -> User | None:
+def user_for_token(generator: LinkTokenGenerator, token: str, *, queryset=None) -> User | None:
     """The active user whose valid token this is, or None for anything else."""
     uid, _, django_token = (token or "").partition(".")
     try:
