@@ -2,7 +2,7 @@
 
 Tests import factories and helpers from here, never from a conftest:
 
-    person(name, credits=, **fields)  a customer signed up the usual way
+    person(name, credits=, verified=, **fields)  a customer signed up (and verified)
     staff(name), support_agent(name, *permissions)   the back office
     api_for(user)                     an APIClient holding the user's access token
     available(user), entries_of(user, *kinds)   what their wallet says
@@ -26,6 +26,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
+from accounts.services import mark_email_verified
 from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from sora_emulator import serve_in_thread
 from videos.models import VideoJob
@@ -40,11 +41,14 @@ PASSWORD = "correct horse 42"
 # --- People -----------------------------------------------------------------------------
 
 
-def person(name: str, *, credits: int | None = None, **fields) -> User:
-    """A customer signed up the usual way (`name@example.com`, welcome credits included);
-    with `credits`, their wallet holds exactly that many available. `fields` go to the
-    user (is_staff=True, ...)."""
+def person(name: str, *, credits: int | None = None, verified: bool = True, **fields) -> User:
+    """A customer signed up the usual way (`name@example.com`) who opened the verification
+    link (welcome credits included), or did not yet with `verified=False`; with `credits`,
+    their wallet holds exactly that many available. `fields` go to the user (is_staff=True,
+    ...)."""
     user = User.objects.create_user(email=f"{name}@example.com", password=PASSWORD, **fields)
+    if verified:
+        user = mark_email_verified(user=user)
     if credits is not None:
         difference = credits - available(user)
         if difference > 0:

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.models import User
 from videos.models import VideoJob
 from wallet import services as wallet_services
@@ -26,15 +27,38 @@ USAGE_DAYS = 30
 PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Deleted"), ("no", "Not deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(deleted_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """A user's page is where support starts: their wallet, ledger and videos in one place."""
 
     ordering = ["-date_joined"]
-    list_display = ["email", "available_credits", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
+    list_display = [
+        "email",
+        "available_credits",
+        "email_verified",
+        "account_state",
+        "is_staff",
+        "date_joined",
+    ]
+    list_filter = ["email_verified", DeletedFilter, "is_staff", "is_superuser", "is_active"]
     search_fields = ["email"]
+    actions = ["resend_verification", "delete_accounts"]
     readonly_fields = [
+        "email_verified",
+        "deleted_at",
         "date_joined",
         "last_login",
         "wallet_panel",
@@ -43,7 +67,7 @@ class UserAdmin(DjangoUserAdmin):
         "jobs_panel",
     ]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email", "password", "email_verified", "deleted_at"]}),
         ("Wallet", {"fields": ["wallet_panel", "usage_panel", "entries_panel"]}),
         ("Videos", {"fields": ["jobs_panel"]}),
         (
@@ -82,6 +106,66 @@ class UserAdmin(DjangoUserAdmin):
                 available=F("wallet__balance") - F("wallet__reserved"), wallet_pk=F("wallet__id")
             )
         )
+
+    def get_actions(self, request):
+        # A user with a ledger can't be removed from the database (its entries are kept
+        # forever); "Delete accounts" closes and anonymises them instead.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="account", ordering="deleted_at")
+    def account_state(self, user: User) -> str:
+        if user.is_deleted:
+            return f"deleted {user.deleted_at:%Y-%m-%d}"
+        return "active" if user.is_active else "deactivated"
+
+    @admin.action(description="Resend the verification email")
+    def resend_verification(self, request, queryset):
+        sent = sum(
+            account_services.resend_verification_email(user=user)
+            for user in queryset.filter(email_verified=False, is_active=True)
+        )
+        skipped = queryset.count() - sent
+        self.message_user(
+            request,
+            f"Verification email queued for {sent} user(s); "
+            f"{skipped} already verified or closed, nothing sent.",
+            messages.SUCCESS if sent else messages.WARNING,
+        )
+
+    @admin.action(
+        description="Delete the selected accounts (anonymise, refund, erase videos)",
+        permissions=["delete"],
+    )
+    def delete_accounts(self, request, queryset):
+        """A confirmation page, then what DELETE /auth/me does for each account."""
+        users = [
+            user
+            for user in queryset.filter(deleted_at__isnull=True).order_by("pk")
+            if user != request.user and (request.user.is_superuser or not user.is_staff)
+        ]
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Delete these accounts?",
+                "opts": self.opts,
+                "users": users,
+                "skipped": queryset.count() - len(users),
+                "selected": queryset.values_list("pk", flat=True),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/accounts/user/delete_accounts.html", context)
+        for user in users:
+            account_services.delete_account(user=user, staff=request.user)
+            self.log_change(request, user, "Account deleted (anonymised, videos erased).")
+        self.message_user(
+            request,
+            f"{len(users)} account(s) deleted: signed out, anonymised, jobs in flight "
+            "refunded; their videos are being erased.",
+            messages.SUCCESS,
+        )
+        return None
 
     @admin.display(description="available credits", ordering="available")
     def available_credits(self, user: User):

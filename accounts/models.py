@@ -37,6 +37,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Can log into the admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    email_verified = models.BooleanField(
+        default=False, help_text="They opened the link sent to their email address."
+    )
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the account was deleted: deactivated, its email anonymised, its "
+        "videos erased. Its ledger stays.",
+    )
 
     objects = UserManager()
 
@@ -56,3 +65,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

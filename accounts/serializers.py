@@ -14,7 +14,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "credits", "date_joined"]
+        fields = ["id", "email", "email_verified", "credits", "date_joined"]
         read_only_fields = fields
 
     def get_credits(self, user: User) -> int:
@@ -49,6 +49,36 @@ class LoginSerializer(CredentialsSerializer):
             raise AuthenticationFailed("Wrong email or password.", code="invalid_credentials")
         attrs["user"] = user
         return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="The `token` of the emailed link.")
+
+
+class NewPasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetConfirmSerializer(TokenSerializer, NewPasswordSerializer):
+    pass
+
+
+class PasswordChangeSerializer(NewPasswordSerializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class CurrentPasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, help_text="The account's current password."
+    )
+
+
+class EmailSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -1,10 +1,21 @@
-"""Account actions: the only code that creates users from the outside world."""
+"""Account actions: the only code that creates, verifies, re-keys and deletes users."""
+
+import logging
+import uuid
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.exceptions import EmailTaken
+from accounts import emails, tokens
+from accounts.exceptions import EmailTaken, TokenInvalid, WrongPassword
 from accounts.models import User
+from accounts.signals import account_deleted, email_verified
+
+logger = logging.getLogger(__name__)
+
+DELETED_EMAIL_DOMAIN = "deleted.invalid"
 
 
 def email_is_taken(email: str) -> bool:
@@ -13,7 +24,8 @@ def email_is_taken(email: str) -> bool:
 
 @transaction.atomic
 def register_user(*, email: str, password: str) -> User:
-    """Create an account. The caller has validated the password against the candidate user."""
+    """Create an account and send its verification email once it is committed. The caller
+    has validated the password against the candidate user."""
     email = User.objects.normalize_email(email.strip())
     try:
         with transaction.atomic():
@@ -21,9 +33,134 @@ def register_user(*, email: str, password: str) -> User:
     except IntegrityError:
         # Two sign-ups raced past the serializer's check; the constraint decided.
         raise EmailTaken() from None
+    emails.queue_verification_email(user=user)
     return user
 
 
 def check_password_strength(*, email: str, password: str) -> None:
     """Raise django's ValidationError with every reason the password is too weak."""
     validate_password(password, user=User(email=email))
+
+
+# --- Verification -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def verify_email(*, token: str) -> User:
+    """Mark the address of the token's user verified. The row is locked before the token is
+    checked, so of two clicks at once the second finds it used (TokenInvalid)."""
+    user = tokens.user_for_token(
+        tokens.email_verification_tokens, token, queryset=User.objects.select_for_update()
+    )
+    if user is None:
+        raise TokenInvalid()
+    return mark_email_verified(user=user)
+
+
+@transaction.atomic
+def mark_email_verified(*, user: User) -> User:
+    """Verified from now on; the first time, email_verified is sent (the wallet grants
+    the welcome credits then)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified"])
+        email_verified.send(sender=User, user=user)
+    return user
+
+
+def resend_verification_email(*, user: User) -> bool:
+    """Send a new verification link; False (nothing sent) for a verified or closed account."""
+    if user.email_verified or not user.is_active:
+        return False
+    emails.queue_verification_email(user=user)
+    return True
+
+
+# --- Passwords --------------------------------------------------------------------------
+
+
+def request_password_reset(*, email: str) -> None:
+    """Email a reset link if an active account has this address. Answers the same either
+    way: whether the account exists is decided in the worker, not here."""
+    emails.queue_password_reset_email(email=User.objects.normalize_email(email.strip()))
+
+
+@transaction.atomic
+def reset_password(*, token: str, password: str) -> User:
+    """Set a new password with an emailed token; every refresh token of the user dies.
+    Raises TokenInvalid, or django's ValidationError for a weak password (the token is
+    then still good)."""
+    user = tokens.user_for_token(
+        tokens.password_reset_tokens, token, queryset=User.objects.select_for_update()
+    )
+    if user is None:
+        raise TokenInvalid()
+    _set_password(user, password)
+    return user
+
+
+@transaction.atomic
+def change_password(*, user: User, old_password: str, password: str) -> User:
+    """Change the password of a signed-in user who knows the current one. Every refresh
+    token of the user dies, the caller's too: the caller hands out a fresh pair."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    check_current_password(user=user, password=old_password)
+    _set_password(user, password)
+    return user
+
+
+def check_current_password(*, user: User, password: str) -> None:
+    if not user.check_password(password):
+        raise WrongPassword()
+
+
+def _set_password(user: User, password: str) -> None:
+    validate_password(password, user=user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoke_refresh_tokens(user=user)
+
+
+def revoke_refresh_tokens(*, user: User, except_jti: str | None = None) -> int:
+    """Blacklist every refresh token issued to the user (but `except_jti`); how many were
+    still alive. Their access tokens run out on their own (minutes)."""
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    if except_jti is not None:
+        outstanding = outstanding.exclude(jti=except_jti)
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+    return len(revoked)
+
+
+# --- Deletion ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def delete_own_account(*, user: User, password: str) -> User:
+    """The user deletes their account, confirming with their password."""
+    check_current_password(user=user, password=password)
+    return delete_account(user=user)
+
+
+@transaction.atomic
+def delete_account(*, user: User, staff: User | None = None) -> User:
+    """Deactivate the account at once and free its email (anonymised); account_deleted
+    lets the apps above end what it owns (videos: jobs refunded, files erased). Its ledger
+    stays with the anonymised user, so the books still add up. Safe to call again."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_deleted:
+        return user
+    user.email = f"deleted-{uuid.uuid4().hex}@{DELETED_EMAIL_DOMAIN}"
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.email_verified = False
+    user.deleted_at = timezone.now()
+    user.set_unusable_password()
+    user.save()
+    revoke_refresh_tokens(user=user)
+    account_deleted.send(sender=User, user=user, staff=staff)
+    logger.info("account %s deleted by %s", user.pk, f"staff {staff.pk}" if staff else "its owner")
+    return user

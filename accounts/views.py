@@ -1,4 +1,7 @@
+from contextlib import contextmanager
+
 from django.contrib.auth.models import update_last_login
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
@@ -10,16 +13,23 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts import services
-from accounts.exceptions import EmailTaken
+from accounts.exceptions import EmailTaken, WrongPassword
 from accounts.serializers import (
     AuthResponseSerializer,
+    CurrentPasswordSerializer,
+    DetailSerializer,
+    EmailSerializer,
     LoginSerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
     RefreshSerializer,
     RegisterSerializer,
     TokenPairSerializer,
+    TokenSerializer,
     UserSerializer,
     tokens_for,
 )
+from accounts.throttles import PasswordResetEmailThrottle
 from storycraft.schema import errors
 
 
@@ -106,6 +116,109 @@ class LogoutView(_Public):
 
 
 class MeView(APIView):
+    throttle_scope = "auth"
+
+    def get_throttles(self):
+        # Deleting asks for the password: guesses with a stolen access token are counted.
+        return [ScopedRateThrottle()] if self.request.method == "DELETE" else []
+
     @extend_schema(responses={200: UserSerializer})
     def get(self, request):
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        request=CurrentPasswordSerializer,
+        responses={204: OpenApiResponse(description="Deleted.")},
+        description="Delete the account: signed out everywhere at once, the email freed, "
+        "videos in progress cancelled and refunded, every video erased. The credit history "
+        "is kept, anonymised.",
+    )
+    def delete(self, request):
+        serializer = CurrentPasswordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with _as_field_errors("password"):
+            services.delete_own_account(user=request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@contextmanager
+def _as_field_errors(wrong_password_field: str):
+    """A wrong current password and a weak new one answer in the serializer's shape."""
+    try:
+        yield
+    except WrongPassword as error:
+        raise exceptions.ValidationError({wrong_password_field: [error.message]}) from None
+    except DjangoValidationError as error:
+        raise exceptions.ValidationError({"password": list(error.messages)}) from None
+
+
+class VerifyEmailView(_AuthThrottled):
+    @extend_schema(request=TokenSerializer, responses={200: UserSerializer})
+    def post(self, request):
+        serializer = TokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.verify_email(**serializer.validated_data)
+        return Response(UserSerializer(user).data)
+
+
+class ResendVerificationView(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "verify_email_resend"
+
+    @extend_schema(request=None, responses={202: DetailSerializer})
+    def post(self, request):
+        if services.resend_verification_email(user=request.user):
+            detail = "A new verification link is on its way."
+        else:
+            detail = "This email address is already verified."
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetView(_AuthThrottled):
+    throttle_classes = [ScopedRateThrottle, PasswordResetEmailThrottle]
+
+    @extend_schema(
+        request=EmailSerializer,
+        responses={202: DetailSerializer},
+        description="Always 202 with the same body, whether or not an account has the "
+        "email; if one has, a link to choose a new password is emailed to it.",
+    )
+    def post(self, request):
+        serializer = EmailSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.request_password_reset(**serializer.validated_data)
+        detail = "If an account has this email, a link to reset its password is on its way."
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(_AuthThrottled):
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={200: DetailSerializer},
+        description="Set a new password with the emailed token (400 `token_invalid` when "
+        "it is bad, used or expired). Every refresh token of the account stops working.",
+    )
+    def post(self, request):
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with _as_field_errors("password"):
+            services.reset_password(**serializer.validated_data)
+        return Response({"detail": "Your password has been changed. Sign in with it."})
+
+
+class PasswordChangeView(_NoStore, APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={200: AuthResponseSerializer},
+        description="Change the password. Every refresh token of the account stops "
+        "working, the caller's too: use the new pair in the answer.",
+    )
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with _as_field_errors("old_password"):
+            user = services.change_password(user=request.user, **serializer.validated_data)
+        return Response({**tokens_for(user), "user": UserSerializer(user).data})

@@ -196,6 +196,9 @@ REST_FRAMEWORK = {
         "auth": env_str("AUTH_THROTTLE_RATE", "20/minute"),
         # POST /videos and POST /videos/batch together, per user.
         "order": env_str("ORDER_THROTTLE_RATE", "60/minute"),
+        # Emails people can ask for: per user (resend) and per address asked about (reset).
+        "verify_email_resend": env_str("VERIFY_EMAIL_RESEND_THROTTLE_RATE", "5/hour"),
+        "password_reset_email": env_str("PASSWORD_RESET_THROTTLE_RATE", "5/hour"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
@@ -285,6 +288,40 @@ IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10, minimum=0)
 # POST /videos/{id}/pull asks the provider about a job at most once in this many seconds
 # (counted in the shared cache, across every web process); sooner pulls get the stored job.
 PULL_MIN_INTERVAL_SECONDS = env_int("PULL_MIN_INTERVAL_SECONDS", 5, minimum=0)
+
+# Accounts and email. Django's own email settings; without EMAIL_HOST every message is
+# written as a file under var/mail/ (and its path logged), so `make run` needs no server.
+WELCOME_CREDITS_AFTER = env_str("WELCOME_CREDITS_AFTER", "verification").lower()
+if WELCOME_CREDITS_AFTER not in ("verification", "registration"):
+    raise ImproperlyConfigured(
+        f"WELCOME_CREDITS_AFTER must be 'verification' or 'registration', "
+        f"not {WELCOME_CREDITS_AFTER!r}."
+    )
+PRODUCT_NAME = env_str("PRODUCT_NAME", "StoryCraft")
+FRONTEND_URL = env_str("FRONTEND_URL", "http://localhost:3000").rstrip("/")
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS (port 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS (port 465)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{PRODUCT_NAME} <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "accounts.mail.FileBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+# How long an emailed link works. Each kind checks its own age; Django's generator also
+# checks PASSWORD_RESET_TIMEOUT, so that is the longer of the two.
+VERIFY_EMAIL_TOKEN_HOURS = env_int("VERIFY_EMAIL_TOKEN_HOURS", 24, minimum=1)
+PASSWORD_RESET_TOKEN_HOURS = env_int("PASSWORD_RESET_TOKEN_HOURS", 1, minimum=1)
+PASSWORD_RESET_TIMEOUT = 3600 * max(VERIFY_EMAIL_TOKEN_HOURS, PASSWORD_RESET_TOKEN_HOURS)
+# A message the SMTP server refused is tried again this many times in all, minutes apart.
+EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 5, minimum=1)
 
 # Provider: OpenAI's Videos API or anything speaking it; the built-in emulator by default.
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")

@@ -56,18 +56,25 @@ ANSWERS = [
         {"detail": "m", "code": "webhook_not_configured"},
         None,
     ),
+    (
+        accounts.TokenInvalid(),
+        400,
+        {"detail": "This link is invalid, expired or already used.", "code": "token_invalid"},
+        None,
+    ),
 ]
 
 # Never answered through the mapping: the videos services translate a shortfall into
 # InsufficientCreditsError, a ledger key's reuse only happens to the admin and commands
 # (reaching the API edge would be a bug, and is a 500), as does a video's hold released
-# from the wallet, and RegisterView answers EmailTaken as a field error, the shape of the
-# serializer's own check.
+# from the wallet, and RegisterView answers EmailTaken (the password views WrongPassword) as
+# a field error, the shape of the serializer's own check.
 NOT_API_ANSWERS = {
     wallet.InsufficientCredits,
     wallet.LedgerKeyReused,
     wallet.HoldBelongsToVideo,
     accounts.EmailTaken,
+    accounts.WrongPassword,
 }
 
 

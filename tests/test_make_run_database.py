@@ -30,7 +30,9 @@ print("standing", found.pk == job.pk, found.owner_is_active == 1, stranger)
 
 
 def test_holds_request_windows_and_the_polled_job_lookup_work_on_sqlite(tmp_path):
-    env = production_env(tmp_path, DATABASE_URL="", WELCOME_CREDITS="200")
+    env = production_env(
+        tmp_path, DATABASE_URL="", WELCOME_CREDITS="200", WELCOME_CREDITS_AFTER="registration"
+    )
     migrated = run_python(["manage.py", "migrate", "--noinput"], env)
     assert migrated.returncode == 0, migrated.stderr
     result = run_python(["manage.py", "shell", "-c", SCRIPT], env)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from videos.services import download, polling
+from videos.services import download, erasure, polling
 
 
 def sweep_videos() -> int:
@@ -19,3 +19,7 @@ def download_video(job_id: str) -> str:
 
 def refresh_video(job_id: str) -> str:
     return polling.refresh_job(job_id=job_id).status
+
+
+def erase_videos_of(owner_id: str) -> int:
+    return erasure.erase_videos_of(owner_id=owner_id)

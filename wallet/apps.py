@@ -9,7 +9,8 @@ class WalletConfig(AppConfig):
 
     def ready(self):
         # Imported here: it imports models, which are not loaded when apps.py is.
-        from wallet.receivers import open_wallet_of_new_user
+        from accounts.signals import email_verified
+        from wallet.receivers import grant_welcome_credits_on_verification, open_wallet_of_new_user
 
         # The wallet depends on accounts, not the other way round: accounts saves the user,
         # the wallet opens itself.
@@ -17,4 +18,8 @@ class WalletConfig(AppConfig):
             open_wallet_of_new_user,
             sender=settings.AUTH_USER_MODEL,
             dispatch_uid="wallet.open_wallet_of_new_user",
+        )
+        email_verified.connect(
+            grant_welcome_credits_on_verification,
+            dispatch_uid="wallet.grant_welcome_credits_on_verification",
         )

@@ -38,19 +38,42 @@ class HoldRequest:
             raise ValueError("A hold needs an idempotency key.")
 
 
-def open_wallet(*, user) -> Wallet:
-    """Give the user a wallet, with WELCOME_CREDITS the first time. Safe to call again."""
+def open_wallet(*, user, welcome: bool | None = None) -> Wallet:
+    """Give the user a wallet. The first time, with the welcome credits when `welcome`
+    (by default when WELCOME_CREDITS_AFTER=registration). Safe to call again."""
+    if welcome is None:
+        welcome = settings.WELCOME_CREDITS_AFTER == "registration"
     with transaction.atomic():
         wallet, created = Wallet.objects.get_or_create(user=user)
-        if created and settings.WELCOME_CREDITS > 0:
-            _write(
-                wallet,
-                kind=EntryKind.WELCOME,
-                balance_change=settings.WELCOME_CREDITS,
-                key=WELCOME_KEY,
-                note="Welcome credits",
-            )
+        if created and welcome and settings.WELCOME_CREDITS > 0:
+            _write_welcome(wallet)
     return wallet
+
+
+def grant_welcome_credits(*, user) -> LedgerEntry | None:
+    """The WELCOME_CREDITS, once per wallet however often (or concurrently) it is asked:
+    the first grant is returned again. None when WELCOME_CREDITS is 0."""
+    if settings.WELCOME_CREDITS <= 0:
+        return None
+    try:
+        with transaction.atomic():
+            wallet = _locked_wallet_of(user)
+            if existing := wallet.entries.filter(kind=EntryKind.WELCOME).first():
+                return existing
+            return _write_welcome(wallet)
+    except IntegrityError:
+        # Another grant committed first (the database keeps one per wallet).
+        return LedgerEntry.objects.get(wallet__user=user, kind=EntryKind.WELCOME)
+
+
+def _write_welcome(wallet: Wallet) -> LedgerEntry:
+    return _write(
+        wallet,
+        kind=EntryKind.WELCOME,
+        balance_change=settings.WELCOME_CREDITS,
+        key=WELCOME_KEY,
+        note="Welcome credits",
+    )
 
 
 def grant_credits(

@@ -18,7 +18,8 @@ def test_it_registers_and_returns_tokens(client):
     body = response.json()
     assert body["user"]["email"] == "alice@example.com"
     assert set(body) == {"access", "refresh", "user"}
-    assert set(body["user"]) == {"id", "email", "credits", "date_joined"}
+    assert set(body["user"]) == {"id", "email", "email_verified", "credits", "date_joined"}
+    assert (body["user"]["email_verified"], body["user"]["credits"]) == (False, 0)
     assert User.objects.get(email="alice@example.com").check_password(PASSWORD)
 
 

@@ -194,6 +194,8 @@ def test_the_books_stay_straight_through_chaos(tmp_path):
         AUTH_THROTTLE_RATE="10000/minute",
         ORDER_THROTTLE_RATE="10000/minute",
         WELCOME_CREDITS=str(WELCOME),
+        # Its users sign up through the API and never open a verification email.
+        WELCOME_CREDITS_AFTER="registration",
         Q_WORKERS="2",
         Q_SYNC="false",
     )

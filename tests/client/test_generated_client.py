@@ -1,11 +1,13 @@
 """A newcomer's client, generated from /schema, does the whole round trip through typed
 calls and gets a typed Error for every refusal; nothing here speaks HTTP by hand."""
 
+import re
 import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core import mail
 
 pytestmark = [pytest.mark.client, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +28,7 @@ def test_a_generated_client_does_the_whole_round_trip(
         auth_me_retrieve,
         auth_refresh_create,
         auth_register_create,
+        auth_verify_email_create,
     )
     from storycraft_client.api.videos import (
         videos_batch_create,
@@ -41,6 +44,7 @@ def test_a_generated_client_does_the_whole_round_trip(
         Error,
         RefreshRequest,
         RegisterRequest,
+        TokenRequest,
         VideoOrderRequest,
         VideoStatusEnum,
         VideoStyleEnum,
@@ -49,12 +53,17 @@ def test_a_generated_client_does_the_whole_round_trip(
 
     public = sc.Client(base_url=live_server.url, raise_on_unexpected_status=True)
 
-    # Register: the token pair and the user, with the welcome credits.
+    # Register: the token pair and the user, whose welcome credits wait for the emailed
+    # verification link.
     registered = auth_register_create.sync(
         client=public,
         body=RegisterRequest(email="newcomer@example.com", password="a long good passphrase"),
     )
-    assert registered.user.credits_ == 200
+    assert (registered.user.email_verified, registered.user.credits_) == (False, 0)
+    [message] = mail.outbox
+    token = re.search(r"verify-email\?token=(\S+)", message.body).group(1)
+    verified = auth_verify_email_create.sync(client=public, body=TokenRequest(token=token))
+    assert (verified.email_verified, verified.credits_) == (True, 200)
     api = sc.AuthenticatedClient(
         base_url=live_server.url, token=registered.access, raise_on_unexpected_status=True
     )

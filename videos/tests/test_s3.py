@@ -5,9 +5,11 @@ import importlib
 import boto3
 import httpx
 import pytest
+from django.core.files.storage import default_storage
 from moto.server import ThreadedMotoServer
 
 import storycraft.settings as settings_module
+from accounts.services import delete_account
 from testing import api_for, entries_of, finished_order, person
 from videos.models import VideoJob
 
@@ -92,3 +94,22 @@ def test_the_poster_image_is_stored_in_s3_and_presigned(sora_provider, s3_storag
     assert image.status_code == 200 and image.content[8:12] == b"WEBP"
     redirect = client.get(f"/videos/{done['id']}/thumbnail")
     assert redirect.status_code == 302 and redirect["Location"].startswith(s3_storage)
+
+
+@pytest.mark.django_db
+def test_a_deleted_accounts_videos_are_erased_from_s3(
+    sora_provider, s3_storage, django_capture_on_commit_callbacks
+):
+    alice, bob = person("alice", credits=200), person("bob", credits=200)
+    alices = VideoJob.objects.get(
+        pk=finished_order(api_for(alice), prompt="Alice's S3 video")["id"]
+    )
+    bobs = VideoJob.objects.get(pk=finished_order(api_for(bob), prompt="Bob's S3 video")["id"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(user=alice)
+
+    assert not default_storage.exists(alices.file.name)
+    assert not default_storage.exists(alices.thumbnail.name)
+    assert default_storage.listdir(f"videos/{alice.pk}") == ([], [])
+    assert default_storage.exists(bobs.file.name) and default_storage.exists(bobs.thumbnail.name)

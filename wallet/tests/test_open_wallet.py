@@ -12,6 +12,13 @@ from wallet.tests.helpers import wallet_of
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _welcome_at_registration(settings):
+    # WELCOME_CREDITS_AFTER=registration, the old behaviour (the default waits for the
+    # verified email: test_welcome_at_verification.py).
+    settings.WELCOME_CREDITS_AFTER = "registration"
+
+
 def test_it_opens_a_wallet_with_welcome_credits_at_registration(settings):
     settings.WELCOME_CREDITS = 150
     alice = register_user(email="alice@example.com", password=PASSWORD)
