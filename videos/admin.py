@@ -120,6 +120,7 @@ class VideoJobAdmin(admin.ModelAdmin):
                     "provider_video_id",
                     "error_code",
                     "error_message",
+                    "error_detail",
                     "provider_expires_at",
                     "file",
                     "thumbnail",

@@ -156,9 +156,10 @@ def _delete_at_provider_after_commit(job: VideoJob) -> None:
     transaction.on_commit(lambda: delete_at_provider(job))
 
 
-def fail_job(*, job_id, code: str, message: str, staff=None) -> VideoJob:
+def fail_job(*, job_id, code: str, message: str, detail: str = "", staff=None) -> VideoJob:
     """Fail an unfinished job and give its credits back, once; the provider's copy is
-    deleted once that is committed."""
+    deleted once that is committed. `message` is for its owner; `detail`, the technical
+    account, for support only."""
     with transaction.atomic():
         job = _locked(job_id)
         if not job.is_active:
@@ -166,6 +167,7 @@ def fail_job(*, job_id, code: str, message: str, staff=None) -> VideoJob:
         job.status = JobStatus.FAILED
         job.error_code = code
         job.error_message = message[:2000]
+        job.error_detail = detail[:4000]
         job.next_poll_at = None
         job.download_lease_until = None
         release_hold(
