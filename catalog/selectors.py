@@ -69,13 +69,20 @@ def _orderable():
         CatalogModel.objects.filter(enabled=True, sizes__isnull=False)
         .exclude(durations=[])
         .distinct()
+        .select_related("endpoint")
         .prefetch_related("sizes")
     )
 
 
+def _reachable(model: CatalogModel) -> bool:
+    # An endpoint whose key variable is unset would refuse every order: its models are not
+    # on offer (the environment is read at each look, so setting the variable brings them).
+    return not model.endpoint.missing_key_variable()
+
+
 def orderable_offers() -> list[Offer]:
     """Every model that can be ordered now, in catalog order."""
-    return [_offer(model) for model in _orderable()]
+    return [_offer(model) for model in _orderable() if _reachable(model)]
 
 
 def orderable_offer(model_id: str | None) -> Offer | None:
@@ -85,4 +92,4 @@ def orderable_offer(model_id: str | None) -> Offer | None:
         models.filter(is_default=True) if model_id is None else models.filter(model_id=model_id)
     )
     model = models.first()
-    return _offer(model) if model else None
+    return _offer(model) if model and _reachable(model) else None
