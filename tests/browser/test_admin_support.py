@@ -92,6 +92,13 @@ def test_support_refunds_a_stuck_job(browser_page, screenshot, sora_provider):
     stuck.get_by_role("link").click()
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
     screenshot("stuck-jobs")
+    # Status, charge, error and age are in view without scrolling sideways, on a laptop.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    in_view = page.evaluate(
+        """() => document.querySelector("#result_list th.column-age").getBoundingClientRect()
+            .right <= document.querySelector(".results").getBoundingClientRect().right"""
+    )
+    assert in_view
 
     row = page.locator("#result_list tbody tr")
     expect(row.locator(".field-charge")).to_have_text(f"{job.cost} held")
