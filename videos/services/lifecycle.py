@@ -39,8 +39,9 @@ DONE_MARGIN_SECONDS = 0.3
 FIRST_LOOK_SECONDS = 1.0
 # Never ask about one job more often than this.
 MIN_POLL_SECONDS = 0.25
-# With webhooks, how many times a job is asked while it renders, at most: its owner sees
-# the progress rise in steps of about 100 / PROGRESS_LOOKS %.
+# How many times a job is asked while it renders when the provider gives no hint (or,
+# with webhooks, an eagerer one): its owner sees the progress rise in steps of about
+# 100 / PROGRESS_LOOKS %.
 PROGRESS_LOOKS = 5
 # How much the learnt render time follows the latest completion.
 LEARNING_RATE = 0.3
@@ -61,13 +62,13 @@ def next_poll_time(
     often (up to once a minute, or every three minutes when the job's endpoint sends
     webhooks, which announce the end: then never more often than the interval). While a
     job renders, its owner watches the progress rise: it is asked at the provider's pace
-    (its `openai-poll-after-ms` hint), or PROGRESS_LOOKS times over the render time learnt
-    for videos like it (`render_seconds`), whichever is slower, so an eager hint costs no
-    more than that. Without webhooks, a job expected to finish sooner
-    (`remaining_seconds`, see `expected_remaining`) is asked just after it should be done.
-    A new job the provider said nothing about yet (`first_look`) is asked again within
-    FIRST_LOOK_SECONDS, so that its owner sees it start and the pace is learnt. One
-    request per job each time."""
+    (its `openai-poll-after-ms` hint), without one PROGRESS_LOOKS times over the render
+    time learnt for videos like it (`render_seconds`); with webhooks, whichever of the two
+    is slower, so an eager hint costs no more than that. Without webhooks, a job expected
+    to finish sooner (`remaining_seconds`, see `expected_remaining`) is asked just after
+    it should be done. A new job the provider said nothing about yet (`first_look`) is
+    asked again within FIRST_LOOK_SECONDS, so that its owner sees it start and the pace
+    is learnt. One request per job each time."""
     if first_look:
         return timezone.now() + timedelta(seconds=FIRST_LOOK_SECONDS)
     interval = settings.POLL_INTERVAL_SECONDS
