@@ -3,7 +3,7 @@
 Tests import factories and helpers from here, never from a conftest:
 
     person(name, credits=, verified=, **fields)  a customer signed up (and verified)
-    staff(name), support_agent(name, *permissions)   the back office
+    staff(name), support_agent(name, *permissions), support_staff(name)   the back office
     api_for(user)                     an APIClient holding the user's access token
     available(user), entries_of(user, *kinds)   what their wallet says
     order(), finished_order(), held_jobs(), unfinished_job()   their videos
@@ -20,13 +20,14 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.services import mark_email_verified
+from accounts.support import SUPPORT_GROUP
 from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from sora_emulator import serve_in_thread
 from videos.models import VideoJob
@@ -73,6 +74,15 @@ def support_agent(name: str, *permissions: str) -> User:
         agent.user_permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
+    return agent
+
+
+def support_staff(name: str) -> User:
+    """A staff member in the `Support` group (accounts/support.py), as an admin makes one."""
+    agent = User.objects.create_user(
+        email=f"{name}@storycraft.test", password=PASSWORD, is_staff=True
+    )
+    agent.groups.add(Group.objects.get(name=SUPPORT_GROUP))
     return agent
 
 

@@ -66,7 +66,9 @@ class _NoStore:
 
 
 class RegisterView(_NoStore, _AuthThrottled):
-    @extend_schema(request=RegisterSerializer, responses={201: AuthResponseSerializer})
+    @extend_schema(
+        summary="Sign up", request=RegisterSerializer, responses={201: AuthResponseSerializer}
+    )
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -83,7 +85,11 @@ class RegisterView(_NoStore, _AuthThrottled):
 
 
 class LoginView(_NoStore, _AuthThrottled):
-    @extend_schema(request=LoginSerializer, responses={200: AuthResponseSerializer, **errors(401)})
+    @extend_schema(
+        summary="Log in",
+        request=LoginSerializer,
+        responses={200: AuthResponseSerializer, **errors(401)},
+    )
     def post(self, request):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -95,13 +101,18 @@ class LoginView(_NoStore, _AuthThrottled):
 class RefreshView(_NoStore, TokenRefreshView):
     """Trade a refresh token for a new pair; the old refresh token is blacklisted."""
 
-    @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer, **errors(401)})
+    @extend_schema(
+        summary="Refresh the token pair",
+        request=RefreshSerializer,
+        responses={200: TokenPairSerializer, **errors(401)},
+    )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
 
 class LogoutView(_Public):
     @extend_schema(
+        summary="Log out",
         request=RefreshSerializer,
         responses={205: OpenApiResponse(description="Logged out."), **errors(401)},
     )
@@ -122,7 +133,7 @@ class MeView(APIView):
         # Deleting asks for the password: guesses with a stolen access token are counted.
         return [ScopedRateThrottle()] if self.request.method == "DELETE" else []
 
-    @extend_schema(responses={200: UserSerializer})
+    @extend_schema(summary="Who is signed in", responses={200: UserSerializer})
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 
 from catalog import pricing, services
-from catalog.endpoints import connection_of
+from catalog.endpoints import connection_of, unset_key_warning
 from catalog.models import (
     DEFAULT_ENDPOINT,
     CatalogModel,
@@ -162,8 +162,32 @@ def _change_lines(form, label: str = "") -> list[str]:
     ]
 
 
+def _warn_if_keyless(request, endpoint: ProviderEndpoint | None) -> None:
+    if endpoint is not None and (warning := unset_key_warning(endpoint)):
+        messages.warning(request, warning)
+
+
+class KeyWarningMixin:
+    """The lists and pages of endpoints and models warn while an endpoint's key variable is
+    unset (a save redirects to one of them, so it warns too)."""
+
+    def endpoint_of(self, obj) -> ProviderEndpoint | None:
+        raise NotImplementedError
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and request.method == "GET":
+            _warn_if_keyless(request, self.endpoint_of(obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            for endpoint in ProviderEndpoint.objects.exclude(api_key_env=""):
+                _warn_if_keyless(request, endpoint)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(CatalogModel)
-class CatalogModelAdmin(admin.ModelAdmin):
+class CatalogModelAdmin(KeyWarningMixin, admin.ModelAdmin):
     form = CatalogModelForm
     inlines = [SizeInline]
     list_display = [
@@ -216,6 +240,8 @@ class CatalogModelAdmin(admin.ModelAdmin):
             ]
         extra_context = {**(extra_context or {}), "schedule_changes": changes}
         return super().history_view(request, object_id, extra_context)
+    def endpoint_of(self, model: CatalogModel) -> ProviderEndpoint | None:
+        return model.endpoint if model.endpoint_id else None
 
     @admin.display(description="seconds")
     def lengths(self, model: CatalogModel) -> str:
@@ -326,7 +352,7 @@ class CatalogModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderEndpoint)
-class ProviderEndpointAdmin(admin.ModelAdmin):
+class ProviderEndpointAdmin(KeyWarningMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "protocol",
@@ -356,6 +382,9 @@ class ProviderEndpointAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(model_count=Count("models"))
 
+    def endpoint_of(self, endpoint: ProviderEndpoint) -> ProviderEndpoint:
+        return endpoint
+
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.is_default:
             return False
@@ -377,14 +406,14 @@ class ProviderEndpointAdmin(admin.ModelAdmin):
 
     @admin.display(description="key")
     def key(self, endpoint: ProviderEndpoint) -> str:
+        if missing := endpoint.missing_key_variable():
+            return f"MISSING: {missing} is not set (its models are not offered)"
         variable = endpoint.api_key_env or ("OPENAI_API_KEY" if endpoint.is_default else "")
         if not variable:
             return "none sent"
         if endpoint.api_key():
             return f"{variable} is set"
-        if endpoint.is_default:
-            return "unset: the built-in emulator's key"
-        return f"MISSING: {variable} is not set"
+        return "unset: the built-in emulator's key"
 
     @admin.display(description="webhooks")
     def webhooks(self, endpoint: ProviderEndpoint) -> str:

@@ -27,6 +27,17 @@ class Connection:
     max_retries: int
 
 
+def unset_key_warning(endpoint: ProviderEndpoint) -> str:
+    """What the operator is told when the endpoint's key variable is unset ("" if it is set)."""
+    variable = endpoint.missing_key_variable()
+    if not variable:
+        return ""
+    return (
+        f"{variable} is not set: the models of endpoint {endpoint.name} are not offered "
+        "until it is, in the environment of the web server and the worker."
+    )
+
+
 def connection_of(endpoint: ProviderEndpoint) -> Connection:
     """The endpoint's settings; what the default endpoint leaves blank comes from OPENAI_*."""
     default = endpoint.is_default

@@ -145,6 +145,14 @@ class ProviderEndpoint(models.Model):
             return settings.OPENAI_API_KEY
         return os.environ.get(self.api_key_env, "") if self.api_key_env else ""
 
+    def missing_key_variable(self) -> str:
+        """The variable named to hold its key when that is unset ("" when the key is there,
+        or none is named). Its models are not offered until it is set. The default
+        endpoint naming none sends OPENAI_API_KEY, or the emulator's key."""
+        if self.api_key_env and not os.environ.get(self.api_key_env):
+            return self.api_key_env
+        return ""
+
     def webhook_secret(self) -> str:
         if self.is_default and not self.webhook_secret_env:
             return settings.OPENAI_WEBHOOK_SECRET

@@ -86,9 +86,15 @@ def _orderable():
     )
 
 
+def _reachable(model: CatalogModel) -> bool:
+    # An endpoint whose key variable is unset would refuse every order: its models are not
+    # on offer (the environment is read at each look, so setting the variable brings them).
+    return not model.endpoint.missing_key_variable()
+
+
 def orderable_offers() -> list[Offer]:
     """Every model that can be ordered now, in catalog order."""
-    return [_offer(model) for model in _orderable()]
+    return [_offer(model) for model in _orderable() if _reachable(model)]
 
 
 def orderable_offer(model_id: str | None) -> Offer | None:
@@ -98,7 +104,7 @@ def orderable_offer(model_id: str | None) -> Offer | None:
         models.filter(is_default=True) if model_id is None else models.filter(model_id=model_id)
     )
     model = models.first()
-    return _offer(model) if model else None
+    return _offer(model) if model and _reachable(model) else None
 
 
 def sizes_sold_below_cost():

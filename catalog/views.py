@@ -21,6 +21,7 @@ class ModelListView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        summary="What can be ordered",
         parameters=etag_parameters(200, 304),
         responses={200: CatalogSerializer, 304: OpenApiResponse(description="Not modified.")},
         auth=[],

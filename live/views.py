@@ -36,6 +36,7 @@ class StreamTicketView(APIView):
     """A ticket that opens one event stream, for EventSource (which can't send a token)."""
 
     @extend_schema(
+        summary="A ticket for the event stream",
         request=None,
         responses={201: StreamTicketSerializer, **errors(401)},
     )
@@ -135,6 +136,7 @@ class EventStreamView(APIView):
 
     @extend_schema(
         operation_id="events_stream",
+        summary="Your videos' changes as they happen (Server-Sent Events)",
         description=_STREAM_DESCRIPTION,
         parameters=[
             OpenApiParameter(

@@ -12,13 +12,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -47,7 +48,7 @@ class StoryCraftAdminSite(admin.AdminSite):
     index_title = "Support dashboard"
 
     def index(self, request, extra_context=None):
-        dashboard = support_dashboard()
+        dashboard = support_dashboard(request)
         panels = [
             {"id": f"attention-{name}", "caption": _caption_of(name), "rows": rows}
             for name, rows in dashboard.items()
@@ -123,12 +124,34 @@ def _caption_of(name: str) -> str:
     return WORKER_TASKS_CAPTION if name == WORKER_TASKS else _panels[name].caption
 
 
-def support_dashboard() -> dict[str, Rows]:
-    """What support checks first, by panel: the apps' panels, then the worker's tasks."""
-    return {
+def support_dashboard(request=None) -> dict[str, Rows]:
+    """What support checks first, by panel: the apps' panels, then the worker's tasks.
+    Given the request, only the rows whose page its user may open, and the panels left
+    with any (a count whose link answers 403 is no help)."""
+    dashboard = {
         **{name: panel.rows() for name, panel in _panels.items()},
         WORKER_TASKS: worker_tasks(),
     }
+    if request is None:
+        return dashboard
+    opened = {
+        name: [row for row in rows if can_open(request, row["url"])]
+        for name, rows in dashboard.items()
+    }
+    return {name: rows for name, rows in opened.items() if rows}
+
+
+def can_open(request, url: str) -> bool:
+    """Whether the request's user may open this admin page: a model's pages ask its
+    ModelAdmin, as the admin does before showing them."""
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return False
+    model_admin = getattr(match.func, "model_admin", None)
+    if model_admin is None:
+        return request.user.is_active and request.user.is_staff
+    return model_admin.has_view_or_change_permission(request)
 
 
 def worker_tasks() -> Rows:

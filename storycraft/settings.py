@@ -217,7 +217,17 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "StoryCraft API",
-    "DESCRIPTION": "Order short videos from Sora 2 models and pay for them with credits.",
+    "DESCRIPTION": (
+        "StoryCraft sells short AI-generated videos for credits. Its catalog (`GET /models`) "
+        "offers video models from any provider, reached through OpenAI-protocol endpoints "
+        "(OpenAI, Azure OpenAI, LiteLLM and other gateways) and OpenRouter, each with its "
+        "lengths, sizes and price in credits per second. An order holds its credits, which "
+        "are charged once the video is stored and come back when it fails or is cancelled; a "
+        "batch orders one prompt in several styles, and a finished video can be remixed. "
+        "Follow a video with `GET /videos/{job_id}` or the event stream (`GET /events`), then "
+        "download the MP4 and its poster image. Sign in with `POST /auth/login` and send "
+        "`Authorization: Bearer <access>`; every error is `{detail, code}`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

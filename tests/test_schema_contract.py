@@ -135,3 +135,23 @@ def test_an_enum_member_that_is_no_identifier_gets_a_name(document):
     names = dict(zip(style["enum"], style["x-enum-varnames"], strict=True))
     assert names["80s"] == "EIGHTIES"
     assert names["modern"] == "MODERN"
+
+
+def test_every_operation_has_a_summary(document):
+    missing = [name for name, operation in operations(document) if not operation.get("summary")]
+    assert missing == []
+
+
+def test_every_response_has_one_content_type(document):
+    """A generated client reads one media type per response: with several (an image as WebP
+    or JPEG) openapi-python-client leaves the response out."""
+    for name, operation in operations(document):
+        for status, response in operation["responses"].items():
+            assert len(response.get("content", {})) <= 1, (name, status)
+
+
+def test_the_description_says_what_storycraft_is(document):
+    description = document["info"]["description"]
+    assert "Sora 2" not in description
+    for words in ["any provider", "OpenRouter", "credits", "GET /events"]:
+        assert words in description, words

@@ -88,7 +88,11 @@ class VideoListView(_OrderThrottled):
     # Clients poll this too: a GET checks the owner's standing in the jobs' own query.
     authentication_classes = [OwnerCheckedJWTAuthentication]
 
-    @extend_schema(parameters=[JobFilterSerializer], responses={200: VideoJobSerializer(many=True)})
+    @extend_schema(
+        summary="Your videos, newest first",
+        parameters=[JobFilterSerializer],
+        responses={200: VideoJobSerializer(many=True)},
+    )
     def get(self, request):
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -105,6 +109,7 @@ class VideoListView(_OrderThrottled):
         return paginator.get_paginated_response(data)
 
     @extend_schema(
+        summary="Order a video",
         request=VideoOrderSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: VideoJobSerializer, **errors(402, 422, 503)},
@@ -122,6 +127,7 @@ class VideoListView(_OrderThrottled):
 
 class BatchView(_OrderThrottled):
     @extend_schema(
+        summary="Order one prompt in several styles",
         request=BatchOrderSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: BatchSerializer, **errors(402, 422, 503)},
@@ -144,6 +150,7 @@ class VideoDetailView(APIView):
     authentication_classes = [OwnerCheckedJWTAuthentication]
 
     @extend_schema(
+        summary="One of your videos",
         parameters=etag_parameters(200, 304),
         responses={200: VideoJobSerializer, 304: OpenApiResponse(description="Not modified.")},
     )
@@ -167,7 +174,11 @@ class VideoDetailView(APIView):
 class VideoPullView(APIView):
     retry_on_lost_connection = True  # a pull is idempotent: run again on a new connection
 
-    @extend_schema(request=None, responses={200: VideoJobSerializer})
+    @extend_schema(
+        summary="Ask the provider about a video now",
+        request=None,
+        responses={200: VideoJobSerializer},
+    )
     def post(self, request, job_id):
         job = selectors.job_of(request.user, job_id)
         job = pull_job(job_id=job.id)
@@ -176,6 +187,7 @@ class VideoPullView(APIView):
 
 class VideoCancelView(APIView):
     @extend_schema(
+        summary="Cancel a video",
         request=None,
         responses={200: VideoJobSerializer, **errors(409)},
         description="Cancel a queued or in-progress video: its credits come back and the "
@@ -189,6 +201,7 @@ class VideoCancelView(APIView):
 
 class VideoRemixView(_OrderThrottled):
     @extend_schema(
+        summary="Remix a finished video",
         request=RemixSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: VideoJobSerializer, **errors(402, 409, 422, 503)},
@@ -233,6 +246,7 @@ class VideoFileView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        summary="Download the MP4",
         parameters=[
             OpenApiParameter("expires", int, description="From file_url."),
             OpenApiParameter("signature", str, description="From file_url."),
@@ -264,13 +278,19 @@ class VideoThumbnailView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        summary="The poster image",
         parameters=[
             OpenApiParameter("expires", int, description="From thumbnail_url."),
             OpenApiParameter("signature", str, description="From thumbnail_url."),
         ],
         responses={
-            (200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY, description="WebP poster."),
-            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="JPEG poster."),
+            # One media range, not one entry per format: a generated client (e.g.
+            # openapi-python-client) reads one binary type and drops a response with several.
+            (200, "image/*"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The poster: the provider's own (WebP, JPEG or PNG) or a JPEG of "
+                "the first frame; Content-Type says which.",
+            ),
             302: OpenApiResponse(description="To the image in S3 storage (a presigned URL)."),
             **errors(401, 403, 404, 409),
         },

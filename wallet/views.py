@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +15,7 @@ from wallet.serializers import (
 
 
 class WalletView(APIView):
-    @extend_schema(responses={200: WalletSerializer})
+    @extend_schema(summary="Your credits", responses={200: WalletSerializer})
     def get(self, request):
         return Response(WalletSerializer(selectors.wallet_totals(user=request.user)).data)
 
@@ -24,6 +24,7 @@ class NewestFirst(NewestFirstCursorPagination):
     page_size = 50
 
 
+@extend_schema_view(get=extend_schema(summary="Your ledger entries"))
 class TransactionsView(ListAPIView):
     """The caller's ledger entries, newest first."""
 
@@ -36,6 +37,7 @@ class TransactionsView(ListAPIView):
 
 class UsageView(APIView):
     @extend_schema(
+        summary="What you spent, by day or model",
         parameters=[UsageQuerySerializer],
         responses={200: UsageSerializer, **errors(400)},
         description="Credits spent, refunded and still held, per day or per model, from "

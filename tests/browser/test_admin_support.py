@@ -1,4 +1,5 @@
-"""A support agent in a real browser: log in, grant credits, refund a stuck job.
+"""A support agent (staff in the `Support` group, not a superuser) in a real browser: log
+in, grant credits, refund a stuck job, read the catalog without being able to change it.
 
 Every page visited is saved under test-artifacts/screenshots/.
 """
@@ -9,7 +10,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from testing import PASSWORD, api_for, available, order, person, staff
+from catalog.models import CatalogModel
+from testing import PASSWORD, api_for, available, order, person, support_staff
 from videos.models import VideoJob
 from wallet.models import EntryKind, LedgerEntry
 
@@ -37,7 +39,7 @@ def last_entry_id() -> int:
 
 def test_support_grants_credits_with_a_reason(browser_page, screenshot):
     page = browser_page
-    sam = staff("sam")
+    sam = support_staff("sam")
     alice = person("alice", credits=100)
     before = last_entry_id()
 
@@ -73,7 +75,7 @@ def test_support_grants_credits_with_a_reason(browser_page, screenshot):
 
 def test_support_refunds_a_stuck_job(browser_page, screenshot, sora_provider):
     page = browser_page
-    sam = staff("sam")
+    sam = support_staff("sam")
     alice = person("alice", credits=500)
     # A real order the emulator is still working on, then left alone for half an hour.
     response = order(api_for(alice), prompt="A harbour at night, slowly [emulator:slow]")
@@ -90,8 +92,17 @@ def test_support_refunds_a_stuck_job(browser_page, screenshot, sora_provider):
     stuck.get_by_role("link").click()
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
     screenshot("stuck-jobs")
+    # Status, charge, error and age are in view without scrolling sideways, on a laptop.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    in_view = page.evaluate(
+        """() => document.querySelector("#result_list th.column-age").getBoundingClientRect()
+            .right <= document.querySelector(".results").getBoundingClientRect().right"""
+    )
+    assert in_view
 
-    page.locator("#result_list").get_by_role("link", name=str(job.pk)[:8]).click()
+    row = page.locator("#result_list tbody tr")
+    expect(row.locator(".field-charge")).to_have_text(f"{job.cost} held")
+    row.get_by_role("link", name="A harbour at night").click()
     screenshot("job-page")
     page.locator(".object-tools").get_by_role("link", name="Fail and refund").click()
     expect(page.locator("#content-main")).to_contain_text(f"{job.cost} credits held")
@@ -116,3 +127,17 @@ def test_support_refunds_a_stuck_job(browser_page, screenshot, sora_provider):
     job.refresh_from_db()
     assert (job.status, job.charge_status) == ("failed", "refunded")
     assert available(alice) == 500
+
+
+def test_support_reads_the_catalog_but_cannot_change_it(browser_page, screenshot):
+    page = browser_page
+    log_in(page, screenshot, support_staff("sam"))
+    expect(page.locator("#support-dashboard")).not_to_contain_text("Worker tasks")
+    page.get_by_role("link", name="Catalog models").click()
+    screenshot("catalog")
+    expect(page.locator(".object-tools")).not_to_contain_text("Add")
+    page.get_by_role("link", name="sora-2", exact=True).click()
+    screenshot("catalog-model")
+    expect(page.locator("#content h1")).to_contain_text("View catalog model")
+    expect(page.locator("input[name=_save]")).to_have_count(0)
+    assert CatalogModel.objects.get(model_id="sora-2").enabled

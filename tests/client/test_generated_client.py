@@ -37,6 +37,7 @@ def test_a_generated_client_does_the_whole_round_trip(
         videos_list,
         videos_pull_create,
         videos_retrieve,
+        videos_thumbnail_retrieve,
     )
     from storycraft_client.api.wallet import wallet_retrieve
     from storycraft_client.models import (
@@ -95,6 +96,13 @@ def test_a_generated_client_does_the_whole_round_trip(
     part = videos_file_retrieve.sync_detailed(job_id=job.id, client=api, range_="bytes=0-99")
     assert part.status_code == 206
     assert part.parsed.payload.read() == video[:100]
+
+    # Its poster, as the image it is (the emulator's thumbnail is a WebP).
+    poster = videos_thumbnail_retrieve.sync_detailed(job_id=job.id, client=api)
+    assert poster.status_code == 200 and poster.headers["content-type"] == "image/webp"
+    assert isinstance(poster.parsed, File)
+    image = poster.parsed.payload.read()
+    assert image[:4] == b"RIFF" and image[8:12] == b"WEBP"
 
     # A batch of five styles is more than the wallet holds (120 left): a typed 402.
     refused = videos_batch_create.sync(

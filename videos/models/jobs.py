@@ -99,7 +99,12 @@ class VideoJob(models.Model):
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=64, blank=True)
-    error_message = models.TextField(blank=True)
+    error_message = models.TextField(blank=True, help_text="What its owner is told.")
+    error_detail = models.TextField(
+        blank=True,
+        help_text="What went wrong, technically (the exception, HTTP status, request id): "
+        "for support, never shown to the owner.",
+    )
     file = models.FileField(max_length=255, blank=True)
     thumbnail = models.FileField(
         max_length=255, blank=True, help_text="The poster image, stored beside the video."

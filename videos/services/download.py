@@ -148,6 +148,7 @@ def _after_failed_attempt(job: VideoJob, error: Exception) -> VideoJob:
             job_id=job.id,
             code="download_failed",
             message=f"The video could not be stored after {job.download_attempts} attempts.",
+            detail=f"last attempt: {error!r}",
         )
     VideoJob.objects.filter(pk=job.id, status=JobStatus.DOWNLOADING).update(
         download_lease_until=None,

@@ -40,6 +40,10 @@ DONE_MARGIN_SECONDS = 0.3
 FIRST_LOOK_SECONDS = 1.0
 # Never ask about one job more often than this.
 MIN_POLL_SECONDS = 0.25
+# How many times a job is asked while it renders when the provider gives no hint (or,
+# with webhooks, an eagerer one): its owner sees the progress rise in steps of about
+# 100 / PROGRESS_LOOKS %.
+PROGRESS_LOOKS = 5
 # How much the learnt render time follows the latest completion.
 LEARNING_RATE = 0.3
 
@@ -51,18 +55,21 @@ def next_poll_time(
     webhooks: bool = False,
     remaining_seconds: float | None = None,
     first_look: bool = False,
+    render_seconds: float | None = None,
 ):
     """When to ask the provider again about a job this old.
 
     Without a hint, young jobs are asked every POLL_INTERVAL_SECONDS and older ones less
     often (up to once a minute, or every three minutes when the job's endpoint sends
-    webhooks). The provider's `openai-poll-after-ms` hint sets the pace instead, faster or
-    slower, so progress shows as it rises. Without webhooks, a job expected to finish
-    sooner (`remaining_seconds`, see `expected_remaining`) is asked just after it should
-    be done. With webhooks, completion is announced: never more often than the interval.
-    Either way a new job the provider said nothing about yet (`first_look`) is asked
-    again within FIRST_LOOK_SECONDS, so that its owner sees it start and the pace is
-    learnt: one request per job."""
+    webhooks, which announce the end: then never more often than the interval). While a
+    job renders, its owner watches the progress rise: it is asked at the provider's pace
+    (its `openai-poll-after-ms` hint), without one PROGRESS_LOOKS times over the render
+    time learnt for videos like it (`render_seconds`); with webhooks, whichever of the two
+    is slower, so an eager hint costs no more than that. Without webhooks, a job expected
+    to finish sooner (`remaining_seconds`, see `expected_remaining`) is asked just after
+    it should be done. A new job the provider said nothing about yet (`first_look`) is
+    asked again within FIRST_LOOK_SECONDS, so that its owner sees it start and the pace
+    is learnt. One request per job each time."""
     if first_look:
         return timezone.now() + timedelta(seconds=FIRST_LOOK_SECONDS)
     interval = settings.POLL_INTERVAL_SECONDS
@@ -72,7 +79,11 @@ def next_poll_time(
         delay = hint_seconds
     if webhooks:
         delay = max(delay, interval)
-    elif remaining_seconds is not None:
+    rendering = render_seconds is None or age.total_seconds() < render_seconds
+    if rendering and (hint_seconds or render_seconds):
+        # While it renders, its owner watches the progress rise.
+        delay = min(delay, max(hint_seconds or 0.0, (render_seconds or 0.0) / PROGRESS_LOOKS))
+    if not webhooks and remaining_seconds is not None:
         delay = min(delay, max(remaining_seconds, 0.0) + DONE_MARGIN_SECONDS)
     return timezone.now() + timedelta(seconds=max(delay, MIN_POLL_SECONDS))
 
@@ -167,9 +178,10 @@ def _delete_at_provider_after_commit(job: VideoJob) -> None:
     transaction.on_commit(lambda: delete_at_provider(job))
 
 
-def fail_job(*, job_id, code: str, message: str, staff=None) -> VideoJob:
+def fail_job(*, job_id, code: str, message: str, detail: str = "", staff=None) -> VideoJob:
     """Fail an unfinished job and give its credits back, once; the provider's copy is
-    deleted once that is committed."""
+    deleted once that is committed. `message` is for its owner; `detail`, the technical
+    account, for support only."""
     with transaction.atomic():
         job = _locked(job_id)
         if not job.is_active:
@@ -177,6 +189,7 @@ def fail_job(*, job_id, code: str, message: str, staff=None) -> VideoJob:
         job.status = JobStatus.FAILED
         job.error_code = code
         job.error_message = message[:2000]
+        job.error_detail = detail[:4000]
         job.next_poll_at = None
         job.download_lease_until = None
         release_hold(
@@ -279,14 +292,17 @@ def record_provider_cost(job: VideoJob, video: ProviderVideo) -> None:
 
 
 def _next_poll_for(job: VideoJob, video: ProviderVideo, memo: dict | None = None):
+    memo = {} if memo is None else memo  # one cache lookup for both uses below
     remaining = expected_remaining(job, video, memo)
     return next_poll_time(
         age=timezone.now() - job.created_at,
         hint_seconds=video.poll_after_seconds,
         webhooks=bool(job.endpoint.webhook_secret()),
         remaining_seconds=remaining,
-        # The provider's first answer (usually to the create) says nothing of its pace.
-        first_look=(remaining is None and video.poll_after_seconds is None and job.poll_count <= 1),
+        render_seconds=learnt_render_seconds(job, memo),
+        # The provider's first answer (usually to the create) says nothing of its pace,
+        # and a learnt render time alone would leave the job at 0 % until its end.
+        first_look=(video.poll_after_seconds is None and job.poll_count <= 1),
     )
 
 

@@ -20,14 +20,13 @@ from videos.exceptions import (
 from videos.models import Batch, JobStatus, VideoJob
 from videos.pricing import VideoSpec
 from videos.provider import get_provider
-from videos.provider.base import ProviderError, ProviderNotFound, ProviderRejected, ProviderVideo
+from videos.provider.base import ProviderError, ProviderNotFound, ProviderVideo
+from videos.provider.failures import UNAVAILABLE, public_failure, technical_detail
 from videos.services import lifecycle
 from wallet.exceptions import InsufficientCredits
 from wallet.services import HoldRequest, reserve_credits
 
 logger = logging.getLogger(__name__)
-
-UNAVAILABLE = "provider_unavailable"
 
 
 def _fingerprint(payload) -> str:
@@ -256,14 +255,10 @@ def _apply_outcome(job: VideoJob, outcome: ProviderVideo | ProviderError) -> Vid
             job_id=job.id,
             code="source_expired",
             message="The provider no longer has the video to remix; order a new one instead.",
+            detail=technical_detail(outcome),
         )
-    if isinstance(outcome, ProviderRejected):
-        return lifecycle.fail_job(
-            job_id=job.id, code=outcome.code or "provider_rejected", message=outcome.message
-        )
-    # Unavailable, or sent without an answer: the job fails and its credits come back.
+    failure = public_failure(outcome)
+    logger.warning("video job %s could not be created at the provider: %s", job.id, failure.detail)
     return lifecycle.fail_job(
-        job_id=job.id,
-        code=UNAVAILABLE,
-        message=f"The video provider is unavailable right now; try again later. ({outcome})",
+        job_id=job.id, code=failure.code, message=failure.message, detail=failure.detail
     )

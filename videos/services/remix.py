@@ -23,6 +23,9 @@ def remix_video(
     model = CatalogModel.objects.select_related("endpoint").filter(model_id=source.model).first()
     if model is None or not can_remix(model):
         raise CannotRemix(f"Videos made with {source.model} cannot be remixed.")
+    if source.endpoint.missing_key_variable():
+        # Its provider's key is not configured: it would refuse the remix anyway.
+        raise CannotRemix(f"Videos made with {source.model} cannot be remixed right now.")
     spec = VideoSpec(
         prompt=prompt,
         style=style,

@@ -21,6 +21,8 @@ from videos.services import lifecycle, polling
 from videos.tasks import sweep_videos
 from videos.tests.helpers import provider_video
 
+WEBHOOK_SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"
+
 
 def seconds_until(moment) -> float:
     return (moment - timezone.now()).total_seconds()
@@ -195,14 +197,34 @@ def test_a_job_expected_to_end_soon_is_asked_just_after(settings):
     assert seconds_until(later) == pytest.approx(10, abs=0.5)
 
 
-def test_the_providers_hint_sets_the_pace_and_webhooks_slow_it(settings):
+def test_the_providers_hint_sets_the_pace_webhooks_or_not(settings):
     settings.POLL_INTERVAL_SECONDS = 10
     hinted = lifecycle.next_poll_time(age=timedelta(0), hint_seconds=2)
     assert seconds_until(hinted) == pytest.approx(2, abs=0.2)
     with_webhooks = lifecycle.next_poll_time(
         age=timedelta(0), hint_seconds=2, webhooks=True, remaining_seconds=1
     )
-    assert seconds_until(with_webhooks) == pytest.approx(10, abs=0.5)
+    assert seconds_until(with_webhooks) == pytest.approx(2, abs=0.2)
+    slower = lifecycle.next_poll_time(age=timedelta(0), hint_seconds=45, webhooks=True)
+    assert seconds_until(slower) == pytest.approx(45, abs=0.5)
+
+
+def test_a_job_is_asked_a_few_times_while_it_renders(settings):
+    """The polls show the progress rise: PROGRESS_LOOKS of them over the render time
+    learnt, however eager the provider's hint; with webhooks, after it, the interval."""
+    settings.POLL_INTERVAL_SECONDS = 10
+    rendering = lifecycle.next_poll_time(
+        age=timedelta(seconds=5), hint_seconds=1, webhooks=True, render_seconds=30
+    )
+    assert seconds_until(rendering) == pytest.approx(30 / lifecycle.PROGRESS_LOOKS, abs=0.2)
+    unhinted = lifecycle.next_poll_time(age=timedelta(seconds=5), webhooks=True, render_seconds=20)
+    assert seconds_until(unhinted) == pytest.approx(20 / lifecycle.PROGRESS_LOOKS, abs=0.2)
+    overdue = lifecycle.next_poll_time(
+        age=timedelta(seconds=25), hint_seconds=1, webhooks=True, render_seconds=20
+    )
+    assert seconds_until(overdue) == pytest.approx(10, abs=1)
+    nothing_known = lifecycle.next_poll_time(age=timedelta(seconds=5), webhooks=True)
+    assert seconds_until(nothing_known) == pytest.approx(10, abs=1)
 
 
 @pytest.mark.django_db
@@ -275,11 +297,10 @@ def test_users_see_in_progress_and_a_rising_progress_while_the_provider_reports_
 def test_with_webhooks_a_new_job_still_gets_a_first_look_so_its_owner_sees_it_start(
     sora_provider, settings
 ):
-    """Webhooks announce the end, so the poller asks no more often than the interval;
-    but a job is looked at once soon after its order, so it does not sit at queued 0 %
-    for the whole interval."""
+    """A job is looked at once soon after its order, so it does not sit at queued 0 %
+    until the provider's pace is known; then it is asked at that pace."""
     settings.POLL_INTERVAL_SECONDS = 10
-    settings.OPENAI_WEBHOOK_SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"
+    settings.OPENAI_WEBHOOK_SECRET = WEBHOOK_SECRET
     alice = person("alice", credits=2000)
     api = api_for(alice)
     job_id = order(api, prompt="[emulator:slow] a wren").json()["id"]
@@ -292,7 +313,45 @@ def test_with_webhooks_a_new_job_still_gets_a_first_look_so_its_owner_sees_it_st
     body = api.get(f"/videos/{job_id}").json()
     assert (body["status"], body["progress"] > 0) == ("in_progress", True)
     job = VideoJob.objects.get(pk=job_id)
-    assert seconds_until(job.next_poll_at) >= 9  # the end is the webhook's to announce
+    # [emulator:slow] renders 5 s and hints a fifth of that.
+    assert seconds_until(job.next_poll_at) == pytest.approx(1, abs=0.3)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("webhooks", [False, True], ids=["webhooks off", "webhooks on"])
+def test_progress_rises_while_the_owner_watches_for_the_first_job_of_its_kind_and_the_next(
+    sora_provider, settings, webhooks
+):
+    """What `make run` shows someone polling every half second: in_progress with at least
+    two percentages between 0 and 100, for a new kind of job and once its time is learnt.
+    With webhooks the end is the webhook's to announce (none is sent here): the render's
+    last stretch is left to it."""
+    settings.POLL_INTERVAL_SECONDS = 10
+    settings.OPENAI_WEBHOOK_SECRET = WEBHOOK_SECRET if webhooks else ""
+    alice = person("alice", credits=2000)
+    api = api_for(alice)
+    for prompt in ["[emulator:slow] a first otter", "[emulator:slow] a second otter"]:
+        job_id = order(api, prompt=prompt).json()["id"]
+        rendered = sora_provider.retrieve(VideoJob.objects.get(pk=job_id).provider_video_id)
+        seen = []
+
+        def watched(job_id=job_id, rendered=rendered, seen=seen):
+            time.sleep(0.05)
+            body = api.get(f"/videos/{job_id}").json()
+            seen.append((body["status"], body["progress"]))
+            return body["status"] == "completed" or (
+                time.time() > rendered.created_at.timestamp() + 6
+            )
+
+        polling.run_sweeper(seconds=30, stop=watched, download_now=True)
+        progress = [p for status, p in seen if status == "in_progress"]
+        assert len({p for p in progress if 0 < p < 100}) >= 2, (prompt, seen)
+        assert progress == sorted(progress)
+        # Done at the provider: the next look (the webhook's, or this one) stores it.
+        VideoJob.objects.filter(pk=job_id).update(next_poll_at=timezone.now())
+        polling.sweep(download_now=True)
+        assert VideoJob.objects.get(pk=job_id).status == JobStatus.COMPLETED
+    assert lifecycle.learnt_render_seconds(VideoJob.objects.get(pk=job_id)) is not None
 
 
 @pytest.mark.django_db

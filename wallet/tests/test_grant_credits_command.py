@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from testing import entries_of, person
+from testing import entries_of, person, support_agent, support_staff
 from wallet.models import EntryKind
 from wallet.tests.helpers import wallet_of
 
@@ -46,3 +46,22 @@ def test_it_refuses_a_negative_amount():
     person("alice")
     with pytest.raises(CommandError, match="positive"):
         grant("alice@example.com", "-5", reason="x")
+
+
+def test_it_records_who_granted_them():
+    alice = person("alice", credits=100)
+    sue = support_staff("sue")
+    grant("alice@example.com", "50", reason="ticket 9", by="Sue@storycraft.test")
+    [entry] = entries_of(alice, EntryKind.GRANT)[-1:]
+    assert (entry.amount, entry.created_by) == (50, sue)
+
+
+@pytest.mark.parametrize(
+    "by", ["nobody@storycraft.test", "alice@example.com", "pat@storycraft.test"]
+)
+def test_it_refuses_a_by_who_may_not_grant(by):
+    alice = person("alice", credits=100)
+    support_agent("pat", "accounts.view_user")  # staff, without move_credits
+    with pytest.raises(CommandError, match="--by"):
+        grant("alice@example.com", "50", reason="ticket 9", by=by)
+    assert wallet_of(alice).available == 100

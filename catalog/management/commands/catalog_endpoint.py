@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog import services
+from catalog.endpoints import unset_key_warning
 from catalog.management.commands._common import explain, record, staff_member
 from catalog.models import Protocol
 
@@ -63,3 +64,5 @@ class Command(BaseCommand):
             raise CommandError(explain(error)) from None
         record(user, endpoint, changes)
         self.stdout.write(f"Endpoint {endpoint.name}: {', '.join(changes) or 'unchanged'}.")
+        if warning := unset_key_warning(endpoint):
+            self.stderr.write(self.style.WARNING(f"Warning: {warning}"))

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog import services
+from catalog.endpoints import unset_key_warning
 from catalog.management.commands._common import explain, record, staff_member
 
 
@@ -93,3 +94,5 @@ class Command(BaseCommand):
             f"Model {model.model_id} ({'enabled' if model.enabled else 'disabled'}) on "
             f"{model.endpoint}: {', '.join(changes) or 'unchanged'}. Sizes: {prices}."
         )
+        if warning := unset_key_warning(model.endpoint):
+            self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
