@@ -1,7 +1,7 @@
 """The `Support` group: what a support agent needs, and nothing that changes the catalog or
 makes anyone more powerful (the user page's privilege fields are a superuser's only).
 
-Created by the migration accounts 0002_support_group, and again after a migrate or flush
+Created by the migration accounts 0003_support_group, and again after a migrate or flush
 that left a database without it (a flushed test database)."""
 
 from django.apps import apps as global_apps

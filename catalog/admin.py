@@ -240,6 +240,7 @@ class CatalogModelAdmin(KeyWarningMixin, admin.ModelAdmin):
             ]
         extra_context = {**(extra_context or {}), "schedule_changes": changes}
         return super().history_view(request, object_id, extra_context)
+
     def endpoint_of(self, model: CatalogModel) -> ProviderEndpoint | None:
         return model.endpoint if model.endpoint_id else None
 
