@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     models.add_argument(
         "--models",
         help='the model catalog as JSON: {"model-id": {"seconds": ["4"], "sizes": ["1280x720"], '
-        '"aliases": []}, ...} (EMULATOR_MODELS; default: Sora 2)',
+        '"aliases": [], "usd_per_second": "0.10", "frame_images": ["first_frame"]}, ...} '
+        "(EMULATOR_MODELS; default: Sora 2; fields: sora_emulator/catalog.py)",
     )
     models.add_argument(
         "--models-file",
@@ -69,7 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     server = make_server(args.host, args.port, settings)
     logging.getLogger("sora_emulator").info(
-        "Sora emulator on %s, %s and %s (models %s; jobs take %ss, kept %s; webhooks %s)",
+        "Sora emulator on %s, %s and %s (models %s; jobs take %ss, kept %s; webhooks %s; "
+        "OpenRouter default callback %s)",
         server.base_url,
         server.azure_base_url,
         server.openrouter_base_url,
@@ -77,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         settings.job_seconds,
         f"in {settings.state_dir}" if settings.state_dir else "in memory",
         settings.webhook_url or "off",
+        settings.openrouter_webhook_url or "off",
     )
     try:
         server.serve_forever()

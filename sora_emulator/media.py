@@ -77,7 +77,17 @@ def _picture_planes(name: str, width: int, height: int, settings) -> list[bytes]
     """The stored picture scaled to the size, as yuv420p planes padded to a new frame's
     line sizes."""
     data = (Path(settings.cache_dir) / "pictures" / name).read_bytes()
-    scaled = decode_picture(data).reformat(width, height, "yuv420p")
+    picture = decode_picture(data)
+    # Pictures are full range (JPEG's yuvj, or RGB); H.264's yuv420p is limited (MPEG) range:
+    # say so, or swscale copies full-range levels and players stretch them again.
+    full = picture.format.name.startswith("yuvj") or picture.color_range == 2
+    scaled = picture.reformat(
+        width,
+        height,
+        "yuv420p",
+        src_color_range="JPEG" if full else None,
+        dst_color_range="MPEG",
+    )
     target = av.VideoFrame(width, height, "yuv420p")
     planes = []
     for source, plane in zip(scaled.planes, target.planes, strict=True):

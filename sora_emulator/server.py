@@ -224,13 +224,9 @@ class Handler(BaseHTTPRequestHandler):
                 code="invalid_image",
             ) from None
         if picture_size != size:
-            raise ApiError(
-                400,
-                f"Inpaint image must match the requested width and height "
-                f"(input_reference is {picture_size}, the video {size}).",
-                param="input_reference",
-                code="invalid_value",
-            )
+            # Word for word what OpenAI answers (param and code null), as developers quote
+            # it, e.g. help.apiyi.com "sora-2-api-inpaint-image-size-error-solution".
+            raise ApiError(400, "Inpaint image must match the requested width and height")
         return picture
 
     def _retrieve(self, video_id: str) -> None:

@@ -57,6 +57,15 @@ def test_parsed_offers_parse_again_unchanged():
         ({"m": {"seconds": ["5"], "sizes": ["8x8"]}}, "from 16 to 8192"),
         ({"m": {"seconds": ["5"], "sizes": ["768x768"], "aliases": "m1"}}, "'aliases' must be"),
         ({" m": {"seconds": ["5"], "sizes": ["768x768"]}}, "unpadded"),
+        ({"m": {"seconds": ["5"], "sizes": ["768x768"], "usd_per_second": "abc"}}, "a decimal"),
+        ({"m": {"seconds": ["5"], "sizes": ["768x768"], "usd_per_second": -1}}, ">= 0"),
+        ({"m": {"seconds": ["5"], "sizes": ["768x768"], "usd_per_second": True}}, "a decimal"),
+        (
+            {"m": {"seconds": ["5"], "sizes": ["768x768"], "usd_per_second": {"1x1": 1}}},
+            "must price exactly its sizes (unknown ['1x1'], missing ['768x768'])",
+        ),
+        ({"m": {"seconds": ["5"], "sizes": ["768x768"], "frame_images": ["mid"]}}, "frame_images"),
+        ({"m": {"seconds": ["5"], "sizes": ["768x768"], "seed": "yes"}}, "'seed' must be true"),
         (
             {
                 "a": {"seconds": ["5"], "sizes": ["768x768"], "aliases": ["b"]},
@@ -121,3 +130,30 @@ def test_the_command_line_stops_on_an_unreadable_models_file(capsys, tmp_path):
         main(["--models-file", str(tmp_path / "missing.json")])
     assert exited.value.code == 2
     assert "missing.json: cannot read the models file" in capsys.readouterr().err
+
+
+def test_prices_default_to_ten_cents_and_sora_keeps_openais():
+    plain = parse_models({"m": {"seconds": [5], "sizes": ["768x768", "1280x720"]}})["m"]
+    assert plain.pricing_skus() == {"per-video-second": "0.10"}
+    assert (plain.frame_images, plain.generate_audio, plain.seed) == (("first_frame",), True, False)
+    assert str(plain.cost("1280x720", "5")) == "0.50"
+    pro = SORA_MODELS["sora-2-pro"]
+    assert str(pro.cost("1792x1024", "12")) == "6.00" and str(pro.cost("1280x720", "4")) == "1.20"
+    assert SORA_MODELS["sora-2"].pricing_skus() == {"per-video-second": "0.10"}
+
+
+def test_a_price_per_size_gives_a_sku_per_resolution():
+    offer = parse_models(
+        {"m": {"seconds": [5], "sizes": ["640x360", "1280x720"], "usd_per_second": 0.125}}
+    )["m"]
+    assert offer.pricing_skus() == {"per-video-second": "0.125"}
+    offer = parse_models(
+        {
+            "m": {
+                "seconds": [5],
+                "sizes": ["640x360", "1280x720", "720x1280"],
+                "usd_per_second": {"640x360": "0.05", "1280x720": "0.1", "720x1280": "0.1"},
+            }
+        }
+    )["m"]
+    assert offer.pricing_skus() == {"per-video-second": "0.05", "per-video-second-720p": "0.10"}
