@@ -55,6 +55,7 @@ class CatalogModelForm(forms.ModelForm):
             "durations",
             "default_size",
             "can_remix",
+            "image_input",
             "max_prompt_length",
         ]
 
@@ -107,9 +108,10 @@ class CatalogModelAdmin(admin.ModelAdmin):
         "lengths",
         "prices",
         "can_remix",
+        "image_input",
         "updated_at",
     ]
-    list_filter = ["enabled", "endpoint", "can_remix"]
+    list_filter = ["enabled", "endpoint", "can_remix", "image_input"]
     search_fields = ["model_id", "name", "upstream_model"]
     list_select_related = ["endpoint"]
     actions = ["enable", "disable"]
@@ -118,7 +120,15 @@ class CatalogModelAdmin(admin.ModelAdmin):
         ("Provider", {"fields": ["endpoint", "upstream_model"]}),
         (
             "What it makes",
-            {"fields": ["durations", "default_size", "can_remix", "max_prompt_length"]},
+            {
+                "fields": [
+                    "durations",
+                    "default_size",
+                    "can_remix",
+                    "image_input",
+                    "max_prompt_length",
+                ]
+            },
         ),
     ]
 
