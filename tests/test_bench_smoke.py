@@ -16,7 +16,7 @@ def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):
     done = subprocess.run(
         [
             sys.executable,
-            *("-m", "benchmarks", "read", "ledger", "sweep", "order", "rss"),
+            *("-m", "benchmarks", "read", "ledger", "sweep", "sweep-openrouter", "order", "rss"),
             *("--smoke", "--out", str(out)),
         ],
         cwd=ROOT,
@@ -35,6 +35,7 @@ def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):
         "B3 sweep of 20 due jobs",
         "B3 sweep of 50 due jobs",
         "jobs in flight",
+        "B3 OpenRouter protocol: sweep of 50 due jobs",
         "B5 order to completed, webhooks off",
         "B5 order to completed, webhooks on",
         "B4 download",
