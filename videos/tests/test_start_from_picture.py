@@ -14,6 +14,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 from PIL import Image
 
 from catalog.models import CatalogModel, Protocol
@@ -227,9 +228,11 @@ def test_a_continuation_starts_on_the_last_frame_of_the_video(pictures_catalog, 
     second = finished(client, created)
 
     assert second.image_from_video_id == first.id
-    assert difference(frames(second)[0], last_frame) < CLOSE
-    # The box the emulator draws has moved: the last frame is not the first one again.
-    assert difference(last_frame, frames(first)[0]) > 0
+    start = frames(second)[0]
+    assert difference(start, last_frame) < CLOSE
+    # The box the emulator draws has moved: it starts where the first video ended, not
+    # where that one began.
+    assert difference(start, last_frame) < difference(start, frames(first)[0])
 
 
 def test_a_continuation_fits_the_last_frame_to_another_size(pictures_catalog):
@@ -417,3 +420,24 @@ def test_the_catalog_says_which_models_take_a_picture(pictures_catalog):
     assert CatalogModel.objects.get(model_id=WORDS_ONLY).image_input is True
     call_command("catalog_model", WORDS_ONLY, "--no-image-input", stdout=io.StringIO())
     assert CatalogModel.objects.get(model_id=WORDS_ONLY).image_input is False
+
+
+def test_the_admin_job_page_shows_the_picture_beside_the_video(pictures_catalog, client, sam):
+    alice = person("alice", credits=100)
+    api = api_for(alice)
+    job = finished(api, order_with(api, image=upload(encoded(gradient(320, 240)))))
+    page = client.get(reverse("admin:videos_videojob_change", args=[job.pk])).content.decode()
+    assert f'<img src="/videos/{job.id}/input-image?expires=' in page
+    assert f'<video src="/videos/{job.id}/file?expires=' in page
+
+
+def test_the_schema_declares_the_multipart_body_and_the_413(client):
+    document = client.get("/schema?format=json").json()
+    for path in ("/videos", "/videos/batch"):
+        operation = document["paths"][path]["post"]
+        content = operation["requestBody"]["content"]
+        assert set(content) == {"application/json", "multipart/form-data"}
+        ref = content["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        image = document["components"]["schemas"][ref]["properties"]["image"]
+        assert image["format"] == "binary"
+        assert {"400", "404", "409", "413"} <= set(operation["responses"])
