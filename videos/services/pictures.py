@@ -55,6 +55,9 @@ def read_upload(upload) -> StartPicture:
             image = Image.open(upload, formats=FORMATS)
             _check_dimensions(image.size)
             image.load()
+            # Turned the way it was held (a phone's EXIF) and made RGB now, while a picture
+            # we cannot convert (an odd mode) is still a 400.
+            image = ImageOps.exif_transpose(image).convert("RGB")
     except PictureNotAccepted:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -113,8 +116,7 @@ def fitted_png(picture: StartPicture, size: str) -> bytes:
     PNG bytes: providers want the first frame exactly the video's size."""
     match = SIZE_PATTERN.match(size)
     width, height = int(match["width"]), int(match["height"])
-    image = ImageOps.exif_transpose(picture.image)  # a phone's photo the way it was held
-    image = image.convert("RGB")
+    image = picture.image.convert("RGB")  # a no-op for an upload, read as RGB already
     fitted = ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS, centering=(0.5, 0.5))
     output = io.BytesIO()
     fitted.save(output, format="PNG")

@@ -256,6 +256,52 @@ def test_only_your_own_completed_video_can_be_continued(pictures_catalog):
     assert available(bob) == 100 and available(alice) == 95
 
 
+@pytest.mark.parametrize("protocol", ["openai", "openrouter"])
+def test_a_picture_the_provider_refuses_fails_the_order_and_releases_the_credits(
+    pictures_catalog, protocol
+):
+    # The catalog says yes, the provider's model takes no picture: its 400 is the answer.
+    put_model(
+        model_id="says-yes",
+        endpoint=f"pics-{protocol}",
+        upstream_model="text-only",
+        durations=[1],
+        sizes=[SizePrice("320x240", 5, "4:3")],
+        image_input=True,
+    )
+    alice = person("alice", credits=100)
+    response = api_for(alice).post(
+        "/videos",
+        {
+            "prompt": "x",
+            "seconds": 1,
+            "model": "says-yes",
+            "image": upload(encoded(gradient(320, 240))),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 422 and response.json()["code"] == "provider_rejected"
+    job = VideoJob.objects.get(owner=alice)
+    assert (job.status, job.charge_status) == ("failed", "refunded")
+    assert available(alice) == 100
+
+
+def test_a_picture_order_is_cancelled_and_refunded_like_any_other(pictures_catalog):
+    alice = person("alice", credits=100)
+    client = api_for(alice)
+    created = order_with(
+        client, image=upload(encoded(gradient(320, 240))), prompt="[emulator:slow]"
+    )
+    cancelled = client.post(f"/videos/{created.json()['id']}/cancel")
+    assert cancelled.status_code == 200
+    assert (cancelled.json()["status"], cancelled.json()["charge_status"]) == (
+        "cancelled",
+        "refunded",
+    )
+    assert cancelled.json()["input_image_url"]
+    assert available(alice) == 100
+
+
 # --- Refused before any credit moves -----------------------------------------------
 
 
@@ -406,6 +452,10 @@ def test_the_picture_is_stored_in_s3_and_its_link_is_presigned(pictures_catalog,
     redirect = client.get(f"/videos/{job.id}/input-image")
     assert redirect.status_code == 302 and redirect["Location"].startswith(s3_storage)
     assert difference(frames(job)[0], gradient(320, 240)) < CLOSE
+
+    # Its last frame is read back from S3 to continue it.
+    then = finished(client, order_with(client, protocol="openrouter", image_from_video=str(job.id)))
+    assert difference(frames(then)[0], frames(job)[-1]) < CLOSE
 
 
 def test_the_catalog_says_which_models_take_a_picture(pictures_catalog):
