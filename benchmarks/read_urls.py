@@ -14,6 +14,7 @@ FIELDS = (
     "id", "status", "progress", "prompt", "style", "model", "seconds", "size", "format",
     "cost", "charge_status", "error_code", "error_message", "file", "thumbnail",
     "remixed_from_id", "batch_id", "created_at", "updated_at", "completed_at",
+    "input_image", "image_from_video_id",
 )  # fmt: skip
 
 

@@ -70,6 +70,7 @@ class CatalogModelForm(forms.ModelForm):
             "durations",
             "default_size",
             "can_remix",
+            "image_input",
             "max_prompt_length",
         ]
 
@@ -201,9 +202,10 @@ class CatalogModelAdmin(KeyWarningMixin, admin.ModelAdmin):
         "prices",
         "upstream_state",
         "can_remix",
+        "image_input",
         "updated_at",
     ]
-    list_filter = ["enabled", UpstreamFilter, "endpoint", "can_remix"]
+    list_filter = ["enabled", UpstreamFilter, "endpoint", "can_remix", "image_input"]
     search_fields = ["model_id", "name", "upstream_model"]
     list_select_related = ["endpoint"]
     actions = ["enable", "disable"]
@@ -212,7 +214,15 @@ class CatalogModelAdmin(KeyWarningMixin, admin.ModelAdmin):
         ("Provider", {"fields": ["endpoint", "upstream_model"]}),
         (
             "What it makes",
-            {"fields": ["durations", "default_size", "can_remix", "max_prompt_length"]},
+            {
+                "fields": [
+                    "durations",
+                    "default_size",
+                    "can_remix",
+                    "image_input",
+                    "max_prompt_length",
+                ]
+            },
         ),
         ("Upstream", {"fields": ["retired_upstream_at", "upstream_pricing", "enable_reason"]}),
     ]

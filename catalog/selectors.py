@@ -29,6 +29,7 @@ class Offer:
     is_default: bool
     can_remix: bool
     max_prompt_length: int
+    image_input: bool = False  # can start from a picture
 
     def size(self, size: str) -> SizeOffer | None:
         return next((offer for offer in self.sizes if offer.size == size), None)
@@ -63,6 +64,7 @@ def _offer(model: CatalogModel) -> Offer:
         is_default=model.is_default,
         can_remix=can_remix(model),
         max_prompt_length=model.max_prompt_length,
+        image_input=model.image_input,
     )
 
 

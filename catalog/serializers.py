@@ -15,6 +15,9 @@ class ModelOfferSerializer(serializers.Serializer):
     sizes = SizeOfferSerializer(many=True)
     default_size = serializers.CharField(source="default_size_offer.size")
     can_remix = serializers.BooleanField()
+    image_input = serializers.BooleanField(
+        help_text="Can start from a picture: an `image` upload or `image_from_video`."
+    )
     max_prompt_length = serializers.IntegerField()
 
 

@@ -27,7 +27,10 @@ ERROR_DESCRIPTIONS = {
         "Not possible in the object's current state: `not_ready` (not completed yet), "
         "`not_cancellable` (downloading or finished), `idempotency_key_in_use`."
     ),
-    413: "The body is over 1 MiB: `request_too_large`.",
+    413: (
+        "The body is over 1 MiB: `request_too_large`; an order's image is over "
+        "IMAGE_MAX_BYTES: `image_too_large`."
+    ),
     415: "The body is not `application/json`: `unsupported_media_type`.",
     416: "The Range is outside the file: `range_not_satisfiable`.",
     422: "Refused as a whole: `provider_rejected`, `idempotency_key_reused`.",

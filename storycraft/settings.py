@@ -203,6 +203,9 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # JSON bodies; no endpoint takes more
+# The picture a video starts from (POST /videos as multipart/form-data). Its bytes are not
+# counted by DATA_UPLOAD_MAX_MEMORY_SIZE: videos.uploads stops reading at this many (413).
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),

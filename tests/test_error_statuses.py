@@ -49,6 +49,8 @@ ANSWERS = [
     (videos.NotReady("m"), 409, {"detail": "m", "code": "not_ready"}, None),
     (videos.NotCancellable("m"), 409, {"detail": "m", "code": "not_cancellable"}, None),
     (videos.CannotRemix("m"), 400, {"detail": "m", "code": "remix_not_supported"}, None),
+    (videos.PictureNotAccepted("m"), 400, {"detail": "m", "code": "invalid_image"}, None),
+    (videos.ImageTooLarge("m"), 413, {"detail": "m", "code": "image_too_large"}, None),
     (videos.UnverifiedWebhook("m"), 400, {"detail": "m", "code": "invalid_signature"}, None),
     (
         videos.UnverifiedWebhook("m", "webhook_not_configured"),

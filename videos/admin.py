@@ -22,7 +22,7 @@ from videos.models import (
 )
 from videos.selectors import attention_conditions, attention_counts
 from videos.services import lifecycle
-from videos.services.files import file_url_for, thumbnail_url_for
+from videos.services.files import file_url_for, input_image_url_for, thumbnail_url_for
 from videos.services.polling import refresh_job
 
 # Characters of a prompt the job list shows; all of it is in the tooltip and on the page.
@@ -109,12 +109,24 @@ class VideoJobAdmin(admin.ModelAdmin):
     show_full_result_count = False
     date_hierarchy = "created_at"
     actions = ["pull_now", "fail_and_refund"]
-    readonly_fields = [f.name for f in VideoJob._meta.fields] + ["play"]
+    readonly_fields = [f.name for f in VideoJob._meta.fields] + ["play", "picture"]
     fieldsets = [
-        (None, {"fields": ["id", "owner", "batch", "status", "progress", "play"]}),
+        (None, {"fields": ["id", "owner", "batch", "status", "progress", ("picture", "play")]}),
         (
             "Order",
-            {"fields": ["prompt", "style", "model", "seconds", "size", "format", "remixed_from"]},
+            {
+                "fields": [
+                    "prompt",
+                    "style",
+                    "model",
+                    "seconds",
+                    "size",
+                    "format",
+                    "remixed_from",
+                    "image_from_video",
+                    "input_image",
+                ]
+            },
         ),
         ("Money", {"fields": ["cost", "charge_status", "hold"]}),
         (
@@ -193,6 +205,13 @@ class VideoJobAdmin(admin.ModelAdmin):
         if not url:
             return "—"
         return format_html('<video src="{}" controls width="360"></video>', url)
+
+    @admin.display(description="starts from")
+    def picture(self, job):
+        url = input_image_url_for(job)
+        if not url:
+            return "—"
+        return format_html('<img src="{}" alt="first frame" width="360">', url)
 
     def has_refund_permission(self, request, obj=None) -> bool:
         # Refunding moves money: it takes the wallet's permission, not just access to jobs.

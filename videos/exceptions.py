@@ -77,3 +77,16 @@ class UnverifiedWebhook(DomainError):
         super().__init__(message)
         if code is not None:
             self.code = code
+
+
+class PictureNotAccepted(DomainError):
+    """The picture to start from is not a PNG, JPEG or WebP we can read, is too many
+    pixels, or the model cannot start from one."""
+
+    code = "invalid_image"
+
+
+class ImageTooLarge(DomainError):
+    """The uploaded picture is more bytes than IMAGE_MAX_BYTES; it was not read through."""
+
+    code = "image_too_large"

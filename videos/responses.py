@@ -9,10 +9,12 @@ from videos.exceptions import (
     CannotRemix,
     IdempotencyKeyInUse,
     IdempotencyKeyReusedForOtherRequest,
+    ImageTooLarge,
     InsufficientCreditsError,
     InvalidLink,
     NotCancellable,
     NotReady,
+    PictureNotAccepted,
     ProviderRejectedError,
     ProviderUnavailableError,
     UnverifiedWebhook,
@@ -34,6 +36,8 @@ ERROR_STATUSES = {
     NotCancellable: status.HTTP_409_CONFLICT,
     CannotRemix: status.HTTP_400_BAD_REQUEST,
     UnverifiedWebhook: status.HTTP_400_BAD_REQUEST,
+    PictureNotAccepted: status.HTTP_400_BAD_REQUEST,
+    ImageTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
 }
 
 

@@ -5,9 +5,11 @@ from rest_framework import serializers
 from catalog import styles
 from catalog.models import MAX_PROMPT_LENGTH
 from catalog.selectors import Offer, SizeOffer, orderable_offer, orderable_offers
+from videos.exceptions import PictureNotAccepted
 from videos.models import VideoJob
 from videos.pricing import VideoSpec
-from videos.services.files import file_url_for, thumbnail_url_for
+from videos.services import pictures
+from videos.services.files import file_url_for, input_image_url_for, thumbnail_url_for
 
 
 def _choice(choices, error: str, **kwargs) -> serializers.ChoiceField:
@@ -51,13 +53,51 @@ class _OrderSerializer(serializers.Serializer):
         max_length=100,
         help_text="A model id from GET /models; default: its default.",
     )
+    image_from_video = serializers.UUIDField(
+        required=False,
+        help_text="One of your completed videos: its last frame is this video's first.",
+    )
 
     def validate(self, attrs):
         offer = self._offer(attrs.get("model"))
         attrs["seconds"] = self._seconds(offer, attrs["seconds"])
         attrs["size"] = self._size(offer, attrs.get("format"), attrs.get("size"))
         attrs["offer"] = offer
+        attrs["picture"] = self._picture(offer, attrs)
         return attrs
+
+    def validate_image(self, upload) -> pictures.StartPicture:
+        try:
+            return pictures.read_upload(upload)
+        except PictureNotAccepted as error:
+            raise serializers.ValidationError(error.message) from None
+
+    def _picture(self, offer: Offer, attrs) -> pictures.StartPicture | None:
+        """The picture to start from, checked against the model. Another user's video is
+        a VideoNotFound (404), an unfinished one NotReady (409)."""
+        uploaded, source = attrs.get("image"), attrs.get("image_from_video")
+        if uploaded is None and source is None:
+            return None
+        field = "image" if uploaded is not None else "image_from_video"
+        if uploaded is not None and source is not None:
+            raise serializers.ValidationError(
+                {field: ["Give an image or image_from_video, not both."]}
+            )
+        if not offer.image_input:
+            able = [other.model_id for other in orderable_offers() if other.image_input]
+            raise serializers.ValidationError(
+                {
+                    field: [
+                        f"{offer.model_id} cannot start from a picture. "
+                        f"Models that can: {_listing(able) or 'none'}."
+                    ]
+                }
+            )
+        return uploaded or pictures.last_frame_of(self.context["user"], source)
+
+    @property
+    def picture(self) -> pictures.StartPicture | None:
+        return self.validated_data["picture"]
 
     def _offer(self, model_id: str | None) -> Offer:
         offer = orderable_offer(model_id)
@@ -198,6 +238,25 @@ class BatchOrderSerializer(_OrderSerializer):
         ]
 
 
+IMAGE_HELP = (
+    "The picture the video starts on (its first frame): PNG, JPEG or WebP, at most "
+    "IMAGE_MAX_BYTES (10 MiB by default) and 4096 pixels a side; scaled and centre-cropped "
+    "to the video's size."
+)
+
+
+class VideoUploadOrderSerializer(VideoOrderSerializer):
+    """POST /videos as multipart/form-data: the same fields and a picture."""
+
+    image = serializers.FileField(required=False, help_text=IMAGE_HELP)
+
+
+class BatchUploadOrderSerializer(BatchOrderSerializer):
+    """POST /videos/batch as multipart/form-data: every style starts on the one picture."""
+
+    image = serializers.FileField(required=False, help_text=IMAGE_HELP)
+
+
 class RemixSerializer(serializers.Serializer):
     prompt = serializers.CharField(max_length=MAX_PROMPT_LENGTH, trim_whitespace=True)
     style = _choice(
@@ -231,6 +290,10 @@ class VideoJobSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField()
     file_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    input_image_url = serializers.SerializerMethodField()
+    image_from_video = serializers.UUIDField(
+        source="image_from_video_id", read_only=True, allow_null=True
+    )
     remixed_from = serializers.UUIDField(source="remixed_from_id", read_only=True, allow_null=True)
     batch_id = serializers.UUIDField(read_only=True, allow_null=True)
 
@@ -251,6 +314,8 @@ class VideoJobSerializer(serializers.ModelSerializer):
             "error",
             "file_url",
             "thumbnail_url",
+            "input_image_url",
+            "image_from_video",
             "remixed_from",
             "batch_id",
             "created_at",
@@ -270,6 +335,10 @@ class VideoJobSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, job: VideoJob) -> str | None:
         return thumbnail_url_for(job, request=self.context.get("request"))
+
+    def get_input_image_url(self, job: VideoJob) -> str | None:
+        """The picture it started from, fitted to its size; null for a text order."""
+        return input_image_url_for(job, request=self.context.get("request"))
 
     def to_representation(self, job: VideoJob) -> dict:
         """What the fields above produce, written out: DRF builds this serializer's fields
@@ -291,6 +360,8 @@ class VideoJobSerializer(serializers.ModelSerializer):
             "error": self.get_error(job),
             "file_url": file_url_for(job, request=request),
             "thumbnail_url": thumbnail_url_for(job, request=request),
+            "input_image_url": input_image_url_for(job, request=request),
+            "image_from_video": _uuid_text(job.image_from_video_id),
             "remixed_from": _uuid_text(job.remixed_from_id),
             "batch_id": _uuid_text(job.batch_id),
             "created_at": _DATETIME.to_representation(job.created_at),

@@ -10,4 +10,9 @@ urlpatterns = [
     *route("videos/<uuid:job_id>/remix", views.VideoRemixView.as_view(), "video-remix"),
     *route("videos/<uuid:job_id>/file", views.VideoFileView.as_view(), "video-file"),
     *route("videos/<uuid:job_id>/thumbnail", views.VideoThumbnailView.as_view(), "video-thumbnail"),
+    *route(
+        "videos/<uuid:job_id>/input-image",
+        views.VideoInputImageView.as_view(),
+        "video-input-image",
+    ),
 ]

@@ -3,6 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -12,6 +13,7 @@ from accounts.authentication import OwnerCheckedJWTAuthentication, confirm_token
 from storycraft.conditional import etag_matches
 from storycraft.errors import domain_error_body, status_of
 from storycraft.pagination import NewestFirstCursorPagination
+from storycraft.parsers import BoundedJSONParser
 from storycraft.schema import errors, etag_parameters
 from videos import responses, selectors
 from videos.exceptions import VideoNotFound
@@ -19,15 +21,18 @@ from videos.models import JobStatus
 from videos.serializers import (
     BatchOrderSerializer,
     BatchSerializer,
+    BatchUploadOrderSerializer,
     RemixSerializer,
     VideoJobSerializer,
     VideoOrderSerializer,
+    VideoUploadOrderSerializer,
 )
 from videos.services import files, lifecycle
 from videos.services.idempotency import Answer, answer_once, request_fingerprint
 from videos.services.ordering import order_batch, order_video
 from videos.services.pulls import pull_job
 from videos.services.remix import remix_video
+from videos.uploads import check_upload, is_multipart, limit_upload
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -49,10 +54,13 @@ def _idempotency_key(request) -> str | None:
 def _answered_once(request, *, operation: str, run) -> Response:
     """Run an order once per Idempotency-Key; a retry gets the first answer again."""
     key = _idempotency_key(request)
+    limit = limit_upload(request)
+    body = request.data  # an image upload is read here, at most IMAGE_MAX_BYTES of it
+    check_upload(limit)
     answer = answer_once(
         user=request.user,
         key=key,
-        fingerprint=request_fingerprint(operation=operation, body=request.data),
+        fingerprint=request_fingerprint(operation=operation, body=fingerprinted(body)),
         run=lambda: run(key),
         error_answer=lambda error: Answer(status_of(error), domain_error_body(error)),
     )
@@ -60,6 +68,23 @@ def _answered_once(request, *, operation: str, run) -> Response:
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+def fingerprinted(body):
+    """The body as the Idempotency-Key's fingerprint sees it: an uploaded file by the hash
+    of its bytes (the same key with another picture is another request)."""
+    if not hasattr(body, "lists"):
+        return body
+    return {
+        name: [
+            files.content_digest(value) if hasattr(value, "chunks") else value for value in values
+        ]
+        for name, values in body.lists()
+    }
+
+
+ORDER_BODIES = "A JSON body, or the same fields as multipart/form-data with an `image` file."
+ORDER_ERRORS = errors(402, 404, 409, 413, 422, 503)
 
 
 class JobFilterSerializer(serializers.Serializer):
@@ -75,6 +100,7 @@ class _OrderThrottled(APIView):
     """Orders count against the user's ORDER_THROTTLE_RATE (429 with Retry-After)."""
 
     throttle_scope = "order"
+    parser_classes = [BoundedJSONParser, MultiPartParser]
     # With a key, an order is safe to run again when the database connection is lost
     # under it: the key finds whatever the first run created.
     retry_on_lost_connection = staticmethod(_has_idempotency_key)
@@ -110,15 +136,30 @@ class VideoListView(_OrderThrottled):
 
     @extend_schema(
         summary="Order a video",
-        request=VideoOrderSerializer,
+        request={
+            "application/json": VideoOrderSerializer,
+            "multipart/form-data": VideoUploadOrderSerializer,
+        },
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: VideoJobSerializer, **errors(402, 422, 503)},
+        responses={201: VideoJobSerializer, **ORDER_ERRORS},
+        description=f"{ORDER_BODIES} With `image` or `image_from_video` the video starts "
+        "on that picture (400 if the model cannot; GET /models says `image_input`); 404 and "
+        "409 `not_ready` for an `image_from_video` that is not yours or not completed; 413 "
+        "`image_too_large`.",
     )
     def post(self, request):
         def run(key: str | None) -> Answer:
-            order = VideoOrderSerializer(data=request.data)
+            serializer = (
+                VideoUploadOrderSerializer if is_multipart(request) else VideoOrderSerializer
+            )
+            order = serializer(data=request.data, context={"user": request.user})
             order.is_valid(raise_exception=True)
-            job = order_video(user=request.user, spec=order.to_spec(), idempotency_key=key)
+            job = order_video(
+                user=request.user,
+                spec=order.to_spec(),
+                idempotency_key=key,
+                picture=order.picture,
+            )
             body = VideoJobSerializer(job, context={"request": request}).data
             return Answer(status.HTTP_201_CREATED, body)
 
@@ -128,16 +169,26 @@ class VideoListView(_OrderThrottled):
 class BatchView(_OrderThrottled):
     @extend_schema(
         summary="Order one prompt in several styles",
-        request=BatchOrderSerializer,
+        request={
+            "application/json": BatchOrderSerializer,
+            "multipart/form-data": BatchUploadOrderSerializer,
+        },
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: BatchSerializer, **errors(402, 422, 503)},
+        responses={201: BatchSerializer, **ORDER_ERRORS},
+        description=f"{ORDER_BODIES} Every style starts on the one picture.",
     )
     def post(self, request):
         def run(key: str | None) -> Answer:
-            order = BatchOrderSerializer(data=request.data)
+            serializer = (
+                BatchUploadOrderSerializer if is_multipart(request) else BatchOrderSerializer
+            )
+            order = serializer(data=request.data, context={"user": request.user})
             order.is_valid(raise_exception=True)
             batch, jobs = order_batch(
-                user=request.user, specs=order.to_specs(), idempotency_key=key
+                user=request.user,
+                specs=order.to_specs(),
+                idempotency_key=key,
+                picture=order.picture,
             )
             body = BatchSerializer({"id": batch.id, "jobs": jobs}, context={"request": request})
             return Answer(status.HTTP_201_CREATED, body.data)
@@ -298,3 +349,25 @@ class VideoThumbnailView(APIView):
     def get(self, request, job_id):
         job = _downloadable_job(request, job_id, what=files.THUMBNAIL)
         return responses.thumbnail_response(files.thumbnail_file(job))
+
+
+class VideoInputImageView(APIView):
+    """The picture the video started from (PNG, fitted to its size), for its owner's
+    bearer token or for anyone holding a valid signed `input_image_url`."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("expires", int, description="From input_image_url."),
+            OpenApiParameter("signature", str, description="From input_image_url."),
+        ],
+        responses={
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The PNG."),
+            302: OpenApiResponse(description="To the image in S3 storage (a presigned URL)."),
+            **errors(401, 403, 404),
+        },
+    )
+    def get(self, request, job_id):
+        job = _downloadable_job(request, job_id, what=files.INPUT_IMAGE)
+        return responses.thumbnail_response(files.input_image_file(job))

@@ -47,6 +47,7 @@ def model_form(model: CatalogModel | None = None, **overrides) -> dict:
                 "default_size": model.default_size,
                 "position": str(model.position),
                 "can_remix": "on" if model.can_remix else None,
+                "image_input": "on" if model.image_input else None,
                 "is_default": "on" if model.is_default else None,
                 "enabled": "on" if model.enabled else None,
             }

@@ -25,6 +25,7 @@ def test_it_lists_the_seeded_sora_offer_without_a_login(client):
         ],
         "default_size": "1280x720",
         "can_remix": True,
+        "image_input": True,
         "max_prompt_length": 32000,
     }
     assert [size["credits_per_second"] for size in pro["sizes"]] == [60, 60, 100, 100]

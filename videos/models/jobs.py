@@ -112,6 +112,19 @@ class VideoJob(models.Model):
     remixed_from = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="remixes"
     )
+    input_image = models.FileField(
+        max_length=255,
+        blank=True,
+        help_text="The picture it starts from (its first frame), fitted to its size.",
+    )
+    image_from_video = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continuations",
+        help_text="The video whose last frame it starts from.",
+    )
     provider_expires_at = models.DateTimeField(null=True, blank=True)
 
     # Poller bookkeeping: when to ask next, and a lease so one download runs at a time.

@@ -88,9 +88,17 @@ class VideoProvider(Protocol):
     serves_thumbnails: bool
 
     def create(
-        self, prompt: str, model: str, seconds: int, size: str, *, aspect_ratio: str | None = None
+        self,
+        prompt: str,
+        model: str,
+        seconds: int,
+        size: str,
+        *,
+        aspect_ratio: str | None = None,
+        image: bytes | None = None,
     ) -> ProviderVideo:
-        """`size` is WIDTHxHEIGHT; `aspect_ratio` its catalog format (e.g. "16:9")."""
+        """`size` is WIDTHxHEIGHT; `aspect_ratio` its catalog format (e.g. "16:9");
+        `image` the PNG the video starts on (its first frame), exactly `size`."""
         ...
 
     def remix(self, provider_id: str, prompt: str) -> ProviderVideo: ...

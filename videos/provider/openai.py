@@ -16,12 +16,22 @@ class OpenAIVideoProvider(HTTPProvider):
     """A `VideoProvider` for the OpenAI Videos API; one instance is shared per process."""
 
     def create(
-        self, prompt: str, model: str, seconds: int, size: str, *, aspect_ratio: str | None = None
+        self,
+        prompt: str,
+        model: str,
+        seconds: int,
+        size: str,
+        *,
+        aspect_ratio: str | None = None,
+        image: bytes | None = None,
     ) -> ProviderVideo:
-        """`aspect_ratio` is not sent: the size says it."""
+        """`aspect_ratio` is not sent: the size says it. `image` (PNG, exactly `size`) goes
+        as the `input_reference` file, the video's first frame."""
         fields = {"prompt": prompt, "model": model, "seconds": str(seconds), "size": size}
         # (None, value) parts make httpx send multipart/form-data without any file.
         parts = {name: (None, value) for name, value in fields.items()}
+        if image is not None:
+            parts["input_reference"] = ("input.png", image, "image/png")
         response = self._send("POST", "videos", idempotent=False, files=parts)
         return self._video(response, outcome_unknown_if_garbled=True)
 

@@ -17,8 +17,11 @@ this module says what the requests and answers are:
 - The video is `GET /videos/{id}/content?index=0`, streamed. There is no thumbnail, no
   remix and no delete: capabilities, so nothing asks for them.
 - `usage.cost` (USD) is kept on the answer as `cost_usd`.
+- A picture to start from goes in `frame_images` as the `first_frame`, a `data:` URL (the
+  only kind StoryCraft sends: nothing for OpenRouter to fetch from us).
 """
 
+import base64
 import logging
 import threading
 import time
@@ -154,6 +157,12 @@ def video_from(body: dict, *, request_id: str | None = None) -> ProviderVideo:
     )
 
 
+def first_frame(png: bytes) -> dict:
+    """A `frame_images` entry: the PNG as the video's first frame."""
+    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return {"type": "image_url", "image_url": {"url": url}, "frame_type": "first_frame"}
+
+
 class OpenRouterVideoProvider(HTTPProvider):
     """A `VideoProvider` for OpenRouter's video API; one instance is shared per process."""
 
@@ -168,7 +177,14 @@ class OpenRouterVideoProvider(HTTPProvider):
         self._models_until = 0.0
 
     def create(
-        self, prompt: str, model: str, seconds: int, size: str, *, aspect_ratio: str | None = None
+        self,
+        prompt: str,
+        model: str,
+        seconds: int,
+        size: str,
+        *,
+        aspect_ratio: str | None = None,
+        image: bytes | None = None,
     ) -> ProviderVideo:
         body = {
             "model": model,
@@ -176,6 +192,8 @@ class OpenRouterVideoProvider(HTTPProvider):
             "duration": seconds,
             **shape_fields(size, aspect_ratio, self.model_info(model)),
         }
+        if image is not None:
+            body["frame_images"] = [first_frame(image)]
         response = self._send("POST", "videos", idempotent=False, json=body)
         return self._video(response, outcome_unknown_if_garbled=True)
 

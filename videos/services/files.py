@@ -1,6 +1,7 @@
 """Where a finished video lives and the links that let a `<video>` tag fetch it."""
 
 import functools
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from django.core.signing import Signer
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.crypto import constant_time_compare
 
-from videos.exceptions import NotReady
+from videos.exceptions import NotReady, VideoNotFound
 from videos.models import JobStatus, VideoJob
 
 _signer = Signer(salt="videos.file-url")
@@ -38,7 +39,7 @@ def _link_expiry(now: float) -> int:
 
 
 # What a signed link opens: a link to the poster image does not open the video.
-VIDEO, THUMBNAIL = "file", "thumbnail"
+VIDEO, THUMBNAIL, INPUT_IMAGE = "file", "thumbnail", "input-image"
 
 
 def _signature(job_id, expires: int, what: str = VIDEO) -> str:
@@ -92,10 +93,21 @@ def thumbnail_url_for(job: VideoJob, *, request=None) -> str | None:
     return default_storage.url(job.thumbnail.name, expire=settings.FILE_URL_TTL)
 
 
+def input_image_url_for(job: VideoJob, *, request=None) -> str | None:
+    """Like file_url, for the picture the video started from: None for a text order."""
+    if not job.input_image:
+        return None
+    if is_local_storage():
+        path = signed_file_path(job, what=INPUT_IMAGE)
+        return request.build_absolute_uri(path) if request is not None else path
+    return default_storage.url(job.input_image.name, expire=settings.FILE_URL_TTL)
+
+
 def job_etag(job: VideoJob, *, now: float | None = None) -> str:
     """Changes whenever the job does, and when its file link moves to the next window,
     so a 304 never hands back a link that is about to expire."""
-    window = _link_expiry(time.time() if now is None else now) if job.file else 0
+    linked = job.file or job.input_image
+    window = _link_expiry(time.time() if now is None else now) if linked else 0
     return f'"{job.id.hex}-{job.updated_at.timestamp():.6f}-{window}"'
 
 
@@ -128,6 +140,16 @@ def video_file(job: VideoJob) -> StoredFile:
     )
 
 
+def input_image_file(job: VideoJob) -> StoredFile:
+    """The picture the video started from. Raises NotReady for a text order (it has none)."""
+    if not job.input_image:
+        raise VideoNotFound("This video did not start from a picture.")
+    name = job.input_image.name
+    if not is_local_storage():
+        return StoredFile("image/png", url=default_storage.url(name, expire=settings.FILE_URL_TTL))
+    return StoredFile("image/png", fileobj=default_storage.open(name, "rb"))
+
+
 THUMBNAIL_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
 
 
@@ -141,3 +163,12 @@ def thumbnail_file(job: VideoJob) -> StoredFile:
     if not is_local_storage():
         return StoredFile(content_type, url=default_storage.url(name, expire=settings.FILE_URL_TTL))
     return StoredFile(content_type, fileobj=default_storage.open(name, "rb"))
+
+
+def content_digest(upload) -> str:
+    """sha256 of an uploaded file's bytes, read in chunks; the file is rewound after."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return f"sha256:{digest.hexdigest()}"

@@ -22,7 +22,8 @@ from videos.pricing import VideoSpec
 from videos.provider import get_provider
 from videos.provider.base import ProviderError, ProviderNotFound, ProviderVideo
 from videos.provider.failures import UNAVAILABLE, public_failure, technical_detail
-from videos.services import lifecycle
+from videos.services import lifecycle, pictures
+from videos.services.pictures import StartPicture
 from wallet.exceptions import InsufficientCredits
 from wallet.services import HoldRequest, reserve_credits
 
@@ -48,13 +49,25 @@ def _insufficient(error: InsufficientCredits) -> InsufficientCreditsError:
 
 
 def _new_job(
-    *, job_id, user, spec: VideoSpec, hold, batch=None, key=None, fingerprint="", remixed_from=None
+    *,
+    job_id,
+    user,
+    spec: VideoSpec,
+    hold,
+    batch=None,
+    key=None,
+    fingerprint="",
+    remixed_from=None,
+    input_image="",
+    picture: StartPicture | None = None,
 ):
     return VideoJob(
         id=job_id,
         owner=user,
         batch=batch,
         remixed_from=remixed_from,
+        input_image=input_image,
+        image_from_video=picture.from_video if picture else None,
         prompt=spec.prompt,
         style=spec.style,
         model=spec.model,
@@ -78,21 +91,26 @@ def order_video(
     spec: VideoSpec,
     idempotency_key: str | None = None,
     remixed_from: VideoJob | None = None,
+    picture: StartPicture | None = None,
 ) -> VideoJob:
     """Reserve the credits, create the job and hand it to the provider (as a remix of
-    `remixed_from` when given).
+    `remixed_from` when given; starting on `picture` when given, which is fitted to the
+    order's size and stored beside the job first).
 
     Raises InsufficientCreditsError (nothing created), IdempotencyKeyReusedForOtherRequest, and
     ProviderRejectedError / ProviderUnavailableError (job failed, credits released)."""
     request = spec.request
     if remixed_from is not None:
         request = {**request, "remixed_from": str(remixed_from.pk)}
+    if picture is not None:
+        request = {**request, "image": picture.digest}
     fingerprint = _fingerprint(request)
     if idempotency_key:
         existing = VideoJob.objects.filter(owner=user, idempotency_key=idempotency_key).first()
         if existing:
             return _replay_job(_check_replay(existing, fingerprint))
     job_id = uuid.uuid4()
+    [input_image] = _store_pictures(user, [job_id], spec.size, picture)
     try:
         with transaction.atomic():
             [hold] = reserve_credits(
@@ -114,9 +132,12 @@ def order_video(
                 key=idempotency_key,
                 fingerprint=fingerprint,
                 remixed_from=remixed_from,
+                input_image=input_image,
+                picture=picture,
             )
             job.save(force_insert=True)
     except (InsufficientCredits, IntegrityError) as error:
+        _forget_pictures([input_image])
         # The same key may have raced in from a parallel request that won the wallet lock
         # first (and perhaps spent the credits): then this is a retry, answered the same.
         existing = idempotency_key and (
@@ -143,12 +164,34 @@ def _raise_submission_error(job: VideoJob):
     raise ProviderRejectedError(job.error_message)
 
 
+def _store_pictures(user, job_ids, size: str, picture: StartPicture | None) -> list[str]:
+    """Each job's copy of the picture, fitted once; "" for each when there is none."""
+    if picture is None:
+        return ["" for _ in job_ids]
+    png = pictures.fitted_png(picture, size)
+    return [pictures.store_input(owner_id=user.pk, job_id=job_id, png=png) for job_id in job_ids]
+
+
+def _forget_pictures(names: list[str]) -> None:
+    for name in names:
+        if name:
+            pictures.forget_input(name)
+
+
 def order_batch(
-    *, user, specs: list[VideoSpec], idempotency_key: str | None = None
+    *,
+    user,
+    specs: list[VideoSpec],
+    idempotency_key: str | None = None,
+    picture: StartPicture | None = None,
 ) -> tuple[Batch, list[VideoJob]]:
-    """Order one prompt in several styles: every hold is reserved at once, or none."""
+    """Order one prompt in several styles (all starting on `picture` when given): every
+    hold is reserved at once, or none."""
     first = specs[0]
-    fingerprint = _fingerprint([spec.request for spec in specs])
+    requests = [spec.request for spec in specs]
+    if picture is not None:
+        requests.append({"image": picture.digest})
+    fingerprint = _fingerprint(requests)
     if idempotency_key:
         existing = Batch.objects.filter(owner=user, idempotency_key=idempotency_key).first()
         if existing:
@@ -156,6 +199,7 @@ def order_batch(
             return batch, list(batch.jobs.order_by("created_at", "id"))
     batch_id = uuid.uuid4()
     job_ids = [uuid.uuid4() for _ in specs]
+    input_images = _store_pictures(user, job_ids, first.size, picture)
     try:
         with transaction.atomic():
             batch = Batch.objects.create(
@@ -183,12 +227,24 @@ def order_batch(
                 ],
             )
             VideoJob.objects.bulk_create(
-                _new_job(job_id=job_id, user=user, spec=spec, hold=hold, batch=batch)
-                for job_id, spec, hold in zip(job_ids, specs, holds, strict=True)
+                _new_job(
+                    job_id=job_id,
+                    user=user,
+                    spec=spec,
+                    hold=hold,
+                    batch=batch,
+                    input_image=input_image,
+                    picture=picture,
+                )
+                for job_id, spec, hold, input_image in zip(
+                    job_ids, specs, holds, input_images, strict=True
+                )
             )
     except InsufficientCredits as error:
+        _forget_pictures(input_images)
         raise _insufficient(error) from None
     except IntegrityError:
+        _forget_pictures(input_images)
         if not idempotency_key:
             raise
         batch = _check_replay(
@@ -230,12 +286,14 @@ def _create_at_provider(job: VideoJob) -> ProviderVideo | ProviderError:
             return get_provider(job.endpoint).remix(
                 job.remixed_from.provider_video_id, provider_prompt(job.prompt, job.style)
             )
+        image = {"image": pictures.read_input(job)} if job.input_image else {}
         return get_provider(job.endpoint).create(
             prompt=provider_prompt(job.prompt, job.style),
             model=job.upstream_model,
             seconds=job.seconds,
             size=job.size,
             aspect_ratio=job.format,
+            **image,
         )
     except ProviderError as error:
         return error

@@ -58,6 +58,14 @@ class Command(BaseCommand):
         parser.add_argument("--can-remix", dest="can_remix", action="store_true", default=None)
         parser.add_argument("--no-remix", dest="can_remix", action="store_false")
         parser.add_argument(
+            "--image-input",
+            dest="image_input",
+            action="store_true",
+            default=None,
+            help="can start a video from a picture",
+        )
+        parser.add_argument("--no-image-input", dest="image_input", action="store_false")
+        parser.add_argument(
             "--make-default", action="store_true", help="ordered when an order names no model"
         )
         parser.add_argument("--by", help="staff email, recorded in the admin's history")
@@ -83,6 +91,7 @@ class Command(BaseCommand):
                 position=options["position"],
                 enabled=options["enabled"],
                 can_remix=options["can_remix"],
+                image_input=options["image_input"],
                 is_default=True if options["make_default"] else None,
                 reason=options["reason"],
             )
