@@ -102,3 +102,9 @@ def usage_of(*, user, first_day: date, last_day: date, group: str) -> list[dict]
 
 def usage_totals(rows: list[dict]) -> dict[str, int]:
     return {name: sum(row[name] for row in rows) for name in ("spent", "refunded", "held")}
+
+
+def purchased_payments(payment_ids: list[str]) -> set[str]:
+    """Which of these payments (PaymentIntent ids) a purchase entry granted."""
+    keys = LedgerEntry.objects.filter(kind=EntryKind.PURCHASE, key__in=payment_ids)
+    return set(keys.values_list("key", flat=True))
