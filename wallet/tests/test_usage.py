@@ -32,10 +32,10 @@ def test_it_sums_spent_refunded_and_held_per_model():
     body = response.json()
     assert body["group"] == "model"
     assert body["results"] == [
-        {"model": "sora-2", "spent": 80, "refunded": 0, "held": 0},
-        {"model": "sora-2-pro", "spent": 0, "refunded": 240, "held": 240},
+        {"model": "sora-2", "spent": 80, "refunded": 0, "held": 0, "purchased": 0},
+        {"model": "sora-2-pro", "spent": 0, "refunded": 240, "held": 240, "purchased": 0},
     ]
-    assert body["total"] == {"spent": 80, "refunded": 240, "held": 240}
+    assert body["total"] == {"spent": 80, "refunded": 240, "held": 240, "purchased": 0}
 
 
 def test_it_groups_per_day_in_a_bounded_range():
@@ -44,14 +44,21 @@ def test_it_groups_per_day_in_a_bounded_range():
     response = api_for(alice).get("/wallet/usage")
     body = response.json()
     assert body["from"] == str(today - timedelta(days=29)) and body["to"] == str(today)
-    assert body["results"] == [{"day": str(today), "spent": 80, "refunded": 240, "held": 240}]
+    assert body["results"] == [
+        {"day": str(today), "spent": 80, "refunded": 240, "held": 240, "purchased": 0}
+    ]
 
 
 def test_entries_outside_the_range_are_left_out():
     alice = story_of_alice()
     yesterday = timezone.localdate() - timedelta(days=1)
     body = api_for(alice).get("/wallet/usage", {"to": str(yesterday)}).json()
-    assert body["results"] == [] and body["total"] == {"spent": 0, "refunded": 0, "held": 0}
+    assert body["results"] == [] and body["total"] == {
+        "spent": 0,
+        "refunded": 0,
+        "held": 0,
+        "purchased": 0,
+    }
 
 
 def test_it_counts_only_the_callers_own_ledger():
