@@ -9,7 +9,7 @@ from django.utils import timezone
 from testing import api_for, held_jobs, person
 from videos.services import lifecycle
 from wallet.selectors import usage_of
-from wallet.services import settle_hold
+from wallet.services import purchase_credits, settle_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +93,13 @@ def test_it_is_one_query(django_assert_num_queries):
     today = timezone.localdate()
     with django_assert_num_queries(1):
         usage_of(user=alice, first_day=today, last_day=today, group="model")
+
+
+def test_it_counts_purchased_credits():
+    bob = person("bob")
+    purchase_credits(user=bob, amount=500, payment_id="pi_usage")
+    body = api_for(bob).get("/wallet/usage").json()
+    assert body["results"] == [
+        {"day": str(timezone.localdate()), "spent": 0, "refunded": 0, "held": 0, "purchased": 500}
+    ]
+    assert body["total"]["purchased"] == 500
