@@ -19,7 +19,7 @@ from payments.serializers import (
 from storycraft.conditional import etag_matches
 from storycraft.errors import domain_error_body, status_of
 from storycraft.pagination import NewestFirstCursorPagination
-from storycraft.schema import errors, etag_parameters
+from storycraft.schema import ErrorSerializer, errors, etag_parameters
 from videos.services.idempotency import Answer, answer_once, request_fingerprint
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -92,7 +92,16 @@ class TopUpListView(ListAPIView):
     @extend_schema(
         request=TopUpRequestSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: TopUpSerializer, **errors(400, 409, 422, 503)},
+        responses={
+            201: TopUpSerializer,
+            **errors(400, 409, 422),
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="Nothing was created or charged: `payments_not_configured` "
+                "(this server sells no credits), `payments_unavailable` (Stripe can't be "
+                "reached; retry after `Retry-After` seconds).",
+            ),
+        },
         description="Starts buying a pack: a pending top-up and its Stripe PaymentIntent. "
         "Confirm it with `client_secret` and `publishable_key` in Stripe's Payment Element; "
         "the credits arrive when Stripe tells the server the payment succeeded.",
