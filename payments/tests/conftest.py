@@ -52,7 +52,7 @@ def localstripe(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(executable), "--port", str(port)],
+            [str(executable), "--port", str(port), "--from-scratch"],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,61 @@
+"""`make run`'s fake Stripe: start localstripe, register StoryCraft's webhook there, stay.
+
+    LOCALSTRIPE_BIN=.../bin/localstripe LOCALSTRIPE_PORT=8002 STRIPE_WEBHOOK_SECRET=... \
+        STRIPE_WEBHOOK_URL=http://127.0.0.1:8000/webhooks/stripe \
+        .venv/bin/python scripts/localstripe.py
+
+One Procfile process: honcho stops everything when any of its processes exits, so the
+registration (localstripe forgets webhooks when it restarts) happens here, after it answers,
+and this process then waits for localstripe and hands signals on to it.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+START_TIMEOUT = 30
+WEBHOOK_ID = "storycraft"
+
+
+def _answers(base: str) -> bool:
+    try:
+        httpx.get(f"{base}/v1/customers", auth=("sk_test_localstripe", ""), timeout=2)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def register_webhook(base: str, url: str, secret: str) -> None:
+    response = httpx.post(
+        f"{base}/_config/webhooks/{WEBHOOK_ID}", data={"url": url, "secret": secret}, timeout=5
+    )
+    response.raise_for_status()
+
+
+def main() -> int:
+    port = os.environ.get("LOCALSTRIPE_PORT", "8002")
+    base = f"http://127.0.0.1:{port}"
+    child = subprocess.Popen([os.environ["LOCALSTRIPE_BIN"], "--port", port])  # noqa: S603
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda signum, frame: child.send_signal(signum))
+    deadline = time.monotonic() + START_TIMEOUT
+    while not _answers(base):
+        if child.poll() is not None:
+            return child.returncode
+        if time.monotonic() > deadline:
+            print(f"localstripe did not answer on {base}", file=sys.stderr, flush=True)
+            child.terminate()
+            return 1
+        time.sleep(0.2)
+    url = os.environ["STRIPE_WEBHOOK_URL"]
+    register_webhook(base, url, os.environ["STRIPE_WEBHOOK_SECRET"])
+    print(f"localstripe on {base}: its events go to {url}", flush=True)
+    return child.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
