@@ -39,6 +39,10 @@ def register_webhook(base: str, url: str, secret: str) -> None:
 def main() -> int:
     port = os.environ.get("LOCALSTRIPE_PORT", "8002")
     base = f"http://127.0.0.1:{port}"
+    if _answers(base):
+        # Another server there would get our webhook registration and our payments.
+        print(f"LOCALSTRIPE_PORT {port} is taken: stop what runs there, or set another.")
+        return 1
     child = subprocess.Popen([os.environ["LOCALSTRIPE_BIN"], "--port", port])  # noqa: S603
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda signum, frame: child.send_signal(signum))
