@@ -1,12 +1,13 @@
 """`make run`'s fake Stripe: start localstripe, register StoryCraft's webhook there, stay.
 
-    LOCALSTRIPE_BIN=.../bin/localstripe LOCALSTRIPE_PORT=8002 STRIPE_WEBHOOK_SECRET=... \
+    LOCALSTRIPE_PYTHON=<its virtualenv>/bin/python LOCALSTRIPE_PORT=8002 STRIPE_WEBHOOK_SECRET=... \
         STRIPE_WEBHOOK_URL=http://127.0.0.1:8000/webhooks/stripe \
         .venv/bin/python scripts/localstripe.py
 
 One Procfile process: honcho stops everything when any of its processes exits, so the
 registration (localstripe forgets webhooks when it restarts) happens here, after it answers,
-and this process then waits for localstripe and hands signals on to it.
+and this process then waits for localstripe and hands signals on to it. Its payments are
+kept in var/localstripe.pickle across restarts (scripts/localstripe_server.py).
 """
 
 import os
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -43,7 +45,10 @@ def main() -> int:
         # Another server there would get our webhook registration and our payments.
         print(f"LOCALSTRIPE_PORT {port} is taken: stop what runs there, or set another.")
         return 1
-    child = subprocess.Popen([os.environ["LOCALSTRIPE_BIN"], "--port", port])  # noqa: S603
+    server = Path(__file__).resolve().parent / "localstripe_server.py"
+    state = Path(__file__).resolve().parent.parent / "var" / "localstripe.pickle"
+    command = [os.environ["LOCALSTRIPE_PYTHON"], str(server), str(state), "--port", port]
+    child = subprocess.Popen(command)  # noqa: S603
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda signum, frame: child.send_signal(signum))
     deadline = time.monotonic() + START_TIMEOUT

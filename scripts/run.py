@@ -25,7 +25,7 @@ def honcho_command(processes: list[str], *, procfile: Path = ROOT / "Procfile") 
 SEED_PACKS = [("Starter", 500, "5.00"), ("Creator", 2500, "20.00")]
 
 
-def _localstripe_executable() -> str:
+def _localstripe_venv() -> str:
     spec = importlib.util.spec_from_file_location("tool_venv", ROOT / "scripts" / "tool_venv.py")
     installer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(installer)
@@ -42,7 +42,7 @@ def prepare_localstripe(settings, call_command) -> str:
         settings.STRIPE_WEBHOOK_SECRET = "whsec_" + secrets.token_urlsafe(32)
         os.environ["STRIPE_WEBHOOK_SECRET"] = settings.STRIPE_WEBHOOK_SECRET
     os.environ["LOCALSTRIPE_PORT"] = str(settings.LOCALSTRIPE_PORT)
-    os.environ["LOCALSTRIPE_BIN"] = str(Path(_localstripe_executable()) / "bin" / "localstripe")
+    os.environ["LOCALSTRIPE_PYTHON"] = str(Path(_localstripe_venv()) / "bin" / "python")
     if not CreditPack.objects.exists():
         for name, credits, price in SEED_PACKS:
             call_command("credit_pack", name, credits=credits, price=price, currency="usd")

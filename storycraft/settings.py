@@ -377,6 +377,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "httpx": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},  # a line per request and per retry otherwise
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

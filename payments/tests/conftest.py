@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30
 
 
-def _executable() -> Path:
+def _python() -> Path:
     spec = importlib.util.spec_from_file_location("tool_venv", ROOT / "scripts" / "tool_venv.py")
     installer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(installer)
     if installer.is_installed("localstripe"):
-        return installer.executable("localstripe")
+        return installer.venv_dir("localstripe") / "bin" / "python"
     where = installer.venv_dir("localstripe")
     hint = "`make test` runs `make localstripe` first" if os.environ.get("CI") else ""
     pytest.fail(
@@ -47,12 +47,15 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def localstripe(tmp_path_factory):
-    executable = _executable()
+    python = _python()
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    workdir = tmp_path_factory.mktemp("localstripe")
+    log_path = workdir / "localstripe.log"
+    launcher = ROOT / "scripts" / "localstripe_server.py"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(executable), "--port", str(port), "--from-scratch"],
+            # Its state in our own file, not the machine's shared /tmp/localstripe.pickle.
+            [str(python), str(launcher), str(workdir / "state.pickle"), "--port", str(port)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,5 +1,6 @@
 from datetime import datetime, time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -30,7 +31,10 @@ class Command(BaseCommand):
         try:
             report = reconcile_payments(since=start, fix=fix)
         except DomainError as error:
-            raise CommandError(error.message) from None
+            raise CommandError(
+                f"Stripe at {settings.STRIPE_API_BASE} could not be asked ({error.code}); "
+                "nothing was changed."
+            ) from None
         for difference in report.differences:
             self.stdout.write(
                 f"{difference.payment_intent} (top-up {difference.top_up}): {difference.problem}"
