@@ -2,7 +2,7 @@
 
     LOCALSTRIPE_PYTHON=<its virtualenv>/bin/python LOCALSTRIPE_PORT=8002 STRIPE_WEBHOOK_SECRET=... \
         STRIPE_WEBHOOK_URL=http://127.0.0.1:8000/webhooks/stripe \
-        .venv/bin/python scripts/localstripe.py
+        .venv/bin/python scripts/run_localstripe.py
 
 One Procfile process: honcho stops everything when any of its processes exits, so the
 registration (localstripe forgets webhooks when it restarts) happens here, after it answers,
