@@ -60,7 +60,8 @@ class TopUp(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="top_ups"
     )
     pack = models.ForeignKey(CreditPack, on_delete=models.PROTECT, related_name="top_ups")
-    # Copied from the pack when bought: a later price change does not rewrite a sale.
+    # Copied from the pack when bought: a later change of the pack does not rewrite a sale.
+    pack_name = models.CharField(max_length=100)
     credits = models.PositiveIntegerField()
     amount = models.PositiveIntegerField(help_text="Charged, in the currency's minor unit.")
     currency = models.CharField(max_length=3)

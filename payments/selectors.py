@@ -11,7 +11,7 @@ def active_packs() -> QuerySet[CreditPack]:
 
 
 def top_ups_of(*, user) -> QuerySet[TopUp]:
-    return TopUp.objects.filter(user=user).select_related("pack")
+    return TopUp.objects.filter(user=user)
 
 
 def credits_owed_by_top_up(*, user) -> dict:

@@ -29,7 +29,7 @@ class TopUpRequestSerializer(serializers.Serializer):
 class TopUpSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=TopUpStatus.values)
     pack = serializers.UUIDField(source="pack_id")
-    pack_name = serializers.CharField(source="pack.name")
+    pack_name = serializers.CharField()
     client_secret = serializers.SerializerMethodField(
         help_text="For Stripe's Payment Element while the payment is pending; else null."
     )

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import stripe
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.utils import timezone
 
 from payments.exceptions import NotRefundable
@@ -106,6 +107,7 @@ def create_top_up(*, user, pack: CreditPack) -> TopUp:
         id=top_up_id,
         user=user,
         pack=pack,
+        pack_name=pack.name,
         credits=pack.credits,
         amount=pack.amount,
         currency=pack.currency,
@@ -117,7 +119,7 @@ def create_top_up(*, user, pack: CreditPack) -> TopUp:
 def _locked_top_up(payment_intent: str) -> TopUp | None:
     return (
         TopUp.objects.select_for_update(of=("self",))
-        .select_related("pack", "user")
+        .select_related("user")
         .filter(payment_intent=payment_intent)
         .first()
     )
@@ -126,42 +128,76 @@ def _locked_top_up(payment_intent: str) -> TopUp | None:
 def fulfil_payment(*, payment_intent: str, charge: str = "") -> TopUp | None:
     """Stripe says the PaymentIntent succeeded: the top-up succeeds and its credits are
     granted, once (a replay, a racing delivery or reconcile_payments --fix finds the
-    purchase already there). None when no top-up has this PaymentIntent."""
-    with transaction.atomic():
+    top-up paid already). None when no top-up has this PaymentIntent."""
+    with transaction.atomic(savepoint=False):
+        top_up = _mark_paid(payment_intent, charge)
+        if top_up is not None:
+            _grant(top_up)
+            return top_up
         top_up = _locked_top_up(payment_intent)
         if top_up is None:
             logger.warning("payment %s succeeded but is no StoryCraft top-up", payment_intent)
-            return None
-        _fulfil_locked(top_up, charge=charge)
+        elif charge and not top_up.charge:
+            top_up.charge = charge
+            top_up.save(update_fields=["charge", "updated_at"])
         return top_up
 
 
+# Columns _mark_paid reads back, in order.
+_PAID_COLUMNS = ("id", "user_id", "pack_id", "pack_name", "credits", "amount", "currency")
+
+
+def _mark_paid(payment_intent: str, charge: str) -> TopUp | None:
+    """Pending (or failed) → succeeded in one statement, which also locks the row: the
+    webhook's common case in one round trip. None when there is no such top-up or it was
+    paid before (a racing delivery waits on the lock, then finds it paid)."""
+    now = timezone.now()
+    table = TopUp._meta.db_table
+    paid = [str(status) for status in PAID_STATUSES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, paid_at = %s, updated_at = %s, "  # noqa: S608
+            "failure_message = '', charge = CASE WHEN charge = '' THEN %s ELSE charge END "
+            f"WHERE payment_intent = %s AND status NOT IN ({', '.join(['%s'] * len(paid))}) "
+            f"RETURNING {', '.join(_PAID_COLUMNS)}",
+            [TopUpStatus.SUCCEEDED, now, now, charge, payment_intent, *paid],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    fields = dict(zip(_PAID_COLUMNS, row, strict=True))
+    fields["id"] = fields["id"] if isinstance(fields["id"], uuid.UUID) else uuid.UUID(fields["id"])
+    top_up = TopUp(**fields, payment_intent=payment_intent, status=TopUpStatus.SUCCEEDED)
+    top_up._state.adding = False
+    return top_up
+
+
 def _fulfil_locked(top_up: TopUp, *, charge: str = "") -> None:
+    """_mark_paid for a top-up already locked (a refund that came before its payment)."""
+    if top_up.status in PAID_STATUSES:
+        return
+    top_up.status = TopUpStatus.SUCCEEDED
+    top_up.paid_at = timezone.now()
+    top_up.failure_message = ""
+    top_up.charge = top_up.charge or charge
+    top_up.save(update_fields=["status", "paid_at", "failure_message", "charge", "updated_at"])
+    _grant(top_up)
+
+
+def _grant(top_up: TopUp) -> None:
     purchase = purchase_credits(
-        user=top_up.user,
+        user=get_user_model()(pk=top_up.user_id),
         amount=top_up.credits,
         payment_id=top_up.payment_intent,
-        note=f"Bought {top_up.pack.name}: {top_up.credits} credits for {top_up.price}",
+        note=f"Bought {top_up.pack_name}: {top_up.credits} credits for {top_up.price}",
         receipt={
             "top_up": str(top_up.pk),
-            "pack": top_up.pack.name,
+            "pack": top_up.pack_name,
             "pack_id": str(top_up.pack_id),
             "amount": top_up.amount,
             "currency": top_up.currency,
         },
     )
-    fields = []
-    if top_up.status not in PAID_STATUSES:
-        # Pending, or failed once before another card succeeded.
-        top_up.status = TopUpStatus.SUCCEEDED
-        top_up.paid_at = timezone.now()
-        top_up.failure_message = ""
-        fields += ["status", "paid_at", "failure_message"]
-    if charge and not top_up.charge:
-        top_up.charge = charge
-        fields.append("charge")
-    if fields:
-        top_up.save(update_fields=[*fields, "updated_at"])
     if purchase.created:
         logger.info("top-up %s paid: %d credits granted", top_up.pk, top_up.credits)
 
@@ -169,7 +205,7 @@ def _fulfil_locked(top_up: TopUp, *, charge: str = "") -> None:
 def fail_payment(*, payment_intent: str, message: str = "", canceled: bool = False) -> None:
     """Stripe says the attempt failed (or the PaymentIntent was canceled). A late event
     about a top-up that has succeeded since changes nothing."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         top_up = _locked_top_up(payment_intent)
         if top_up is None or top_up.status in PAID_STATUSES:
             return
@@ -187,7 +223,7 @@ def reverse_payment(
     it) or a dispute (its amount): the same share of the credits is taken back. Totals,
     not increments, so a replayed or reordered event takes nothing twice. What the wallet
     no longer has is owed (see wallet.services.take_back_credits)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         top_up = _locked_top_up(payment_intent)
         if top_up is None:
             return None
@@ -203,7 +239,7 @@ def reverse_payment(
                 user=top_up.user,
                 amount=to_take,
                 note=f"Taken back: {what} of {format_money(total, top_up.currency)} "
-                f"on {top_up.pack.name} (top-up {top_up.pk})",
+                f"on {top_up.pack_name} (top-up {top_up.pk})",
             )
             top_up.credits_reversed += to_take
             top_up.credits_shortfall += taken.owed

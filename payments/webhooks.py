@@ -7,8 +7,9 @@ import logging
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -64,17 +65,25 @@ def process_event(event: dict) -> bool:
     kind, obj = event["type"], event["data"]["object"]
     payment_intent = _payment_intent_of(event)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                StripeEvent.objects.create(
-                    id=event["id"], type=kind[:100], payment_intent=payment_intent[:255]
-                )
-        except IntegrityError:
+        if not _record(event["id"], kind, payment_intent):
             return False
-        if not payment_intent:
-            return True
-        _act(kind, obj, payment_intent)
+        if payment_intent:
+            _act(kind, obj, payment_intent)
     return True
+
+
+def _record(event_id: str, kind: str, payment_intent: str) -> bool:
+    """Insert the event's row; False when it exists. A racing delivery of the same event
+    waits here for the first one's transaction, then finds its row (no savepoint needed,
+    the transaction stays usable)."""
+    table = StripeEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, type, payment_intent, received_at) "  # noqa: S608 - ours
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO NOTHING RETURNING id",
+            [event_id, kind[:100], payment_intent[:255], timezone.now()],
+        )
+        return cursor.fetchone() is not None
 
 
 def _act(kind: str, obj: dict, payment_intent: str) -> None:

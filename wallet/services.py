@@ -114,25 +114,55 @@ def purchase_credits(
     _check_positive(amount)
     if not payment_id:
         raise ValueError("A purchase needs its payment's id.")
-    with transaction.atomic():
-        wallet = _locked_wallet_of(user)
-        # Under the wallet's lock: a racing delivery of the same payment waits here, then
-        # finds the first one's entry. The unique constraint refuses it anyway.
+    # No savepoint: inside a caller's transaction (a webhook's), nothing here is caught.
+    with transaction.atomic(savepoint=False):
+        # The credits go on first: that UPDATE locks the wallet (one round trip, as a hold
+        # takes them off). A racing purchase of the same payment waits there, then sees the
+        # first one's entry below, in a statement that starts after its commit.
+        wallet = _credit(user, amount)
         existing = LedgerEntry.objects.filter(kind=EntryKind.PURCHASE, key=payment_id).first()
         if existing is not None:
+            _credit(user, -amount)  # a replay: nothing moves after all
             if existing.wallet_id != wallet.pk or existing.balance_change != amount:
                 raise LedgerKeyReused(existing)
             return Purchase(existing, created=False)
-        entry = _write(
-            wallet,
+        entry = LedgerEntry.objects.create(
+            wallet=wallet,
             kind=EntryKind.PURCHASE,
             balance_change=amount,
+            reserved_change=0,
+            balance_after=wallet.balance,
+            reserved_after=wallet.reserved,
             key=payment_id,
             note=note,
             receipt=receipt,
         )
         _settle_owed(wallet)
         return Purchase(entry, created=True)
+
+
+def _credit(user, change: int) -> Wallet:
+    """Move the user's balance by `change` and return the wallet as it now is, locked until
+    commit; the caller writes the entry. Opens a missing wallet first."""
+    table = Wallet._meta.db_table
+    user_id = user._meta.pk.get_db_prep_value(user.pk, connection)
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET balance = balance + %s "  # noqa: S608 - our table name
+                "WHERE user_id = %s RETURNING id, balance, reserved, owed",
+                [change, user_id],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            wallet = Wallet(
+                id=row[0], user_id=user.pk, balance=row[1], reserved=row[2], owed=row[3]
+            )
+            wallet._state.adding = False
+            wallet._state.db = connection.alias
+            return wallet
+        open_wallet(user=user)  # users saved raw (fixtures) get their wallet on first use
+    raise Wallet.DoesNotExist(f"No wallet for user {user.pk}.")
 
 
 @dataclass(frozen=True)
@@ -148,7 +178,7 @@ def take_back_credits(*, user, amount: int, note: str) -> TakeBack:
     wallet places no hold until a grant or a purchase settles it. Not idempotent: the
     caller (payments) counts what it took back under its own lock."""
     _check_positive(amount)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         wallet = _locked_wallet_of(user)
         taken = min(amount, max(wallet.available, 0))
         entry = (
