@@ -88,3 +88,25 @@ def test_refunding_from_the_admin_refunds_at_stripe_and_takes_the_credits_back(
 
 def _charge_of(stripe_server, top_up):
     return stripe_server.intent(top_up.payment_intent).to_dict()["latest_charge"]["id"]
+
+
+def test_pack_changes_in_the_admin_are_in_its_history(sam, client):
+    pack = a_pack()
+    answer = client.post(
+        f"/admin/payments/creditpack/{pack.pk}/change/",
+        {
+            "name": "Starter",
+            "credits": 600,
+            "amount": 500,
+            "currency": "usd",
+            "position": 0,
+            "active": "on",
+        },
+    )
+    assert answer.status_code == 302
+    pack.refresh_from_db()
+    assert pack.credits == 600
+    entry = LogEntry.objects.get(object_id=str(pack.pk))
+    assert entry.user == sam and "Credits" in entry.get_change_message()
+    history = client.get(f"/admin/payments/creditpack/{pack.pk}/history/").content.decode()
+    assert "sam@storycraft.test" in history
