@@ -51,7 +51,7 @@ def reconcile_payments(*, since: datetime | None = None, fix: bool = False) -> R
                 continue
             succeeded[intent.id] = {
                 "top_up": metadata["top_up"],
-                "charge": services._id_of(getattr(intent, "latest_charge", None) or ""),
+                "charge": services.id_of(getattr(intent, "latest_charge", None) or ""),
             }
     except stripe.StripeError as error:
         raise unavailable(error) from None

@@ -282,7 +282,7 @@ def refund_top_up(*, top_up: TopUp, staff, reason: str) -> TopUp:
             },
             options={"idempotency_key": f"storycraft-refund-{top_up.pk}-{top_up.amount_reversed}"},
         )
-        charge = client.v1.charges.retrieve(_id_of(refund.charge))
+        charge = client.v1.charges.retrieve(id_of(refund.charge))
     except stripe.StripeError as error:
         logger.warning("refunding top-up %s failed: %r", top_up.pk, error)
         raise unavailable(error) from None
@@ -294,7 +294,7 @@ def refund_top_up(*, top_up: TopUp, staff, reason: str) -> TopUp:
     )
 
 
-def _id_of(value) -> str:
+def id_of(value) -> str:
     """An id, whether Stripe sent it as a string or as the expanded object."""
     if isinstance(value, str):
         return value

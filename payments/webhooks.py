@@ -56,7 +56,7 @@ def _payment_intent_of(event: dict) -> str:
         value = obj.get("id")
     else:  # a charge or a dispute
         value = obj.get("payment_intent")
-    value = services._id_of(value) if value else ""
+    value = services.id_of(value) if value else ""
     return value if isinstance(value, str) else ""
 
 
@@ -89,7 +89,7 @@ def _record(event_id: str, kind: str, payment_intent: str) -> bool:
 def _act(kind: str, obj: dict, payment_intent: str) -> None:
     if kind == "payment_intent.succeeded":
         services.fulfil_payment(
-            payment_intent=payment_intent, charge=services._id_of(obj.get("latest_charge"))
+            payment_intent=payment_intent, charge=services.id_of(obj.get("latest_charge"))
         )
     elif kind == "payment_intent.payment_failed":
         error = obj.get("last_payment_error") or {}
@@ -101,14 +101,14 @@ def _act(kind: str, obj: dict, payment_intent: str) -> None:
         services.reverse_payment(
             payment_intent=payment_intent,
             amount_reversed=_whole(obj.get("amount_refunded")),
-            charge=services._id_of(obj.get("id")),
+            charge=services.id_of(obj.get("id")),
         )
     elif kind == "charge.dispute.created":
         services.reverse_payment(
             payment_intent=payment_intent,
             amount_reversed=_whole(obj.get("amount")),
             disputed=True,
-            charge=services._id_of(obj.get("charge")),
+            charge=services.id_of(obj.get("charge")),
         )
 
 
