@@ -116,14 +116,14 @@ def purchase_credits(
         raise ValueError("A purchase needs its payment's id.")
     # No savepoint: inside a caller's transaction (a webhook's), nothing here is caught.
     with transaction.atomic(savepoint=False):
-        # The credits go on first: that UPDATE locks the wallet (one round trip, as a hold
-        # takes them off). A racing purchase of the same payment waits there, then sees the
-        # first one's entry below, in a statement that starts after its commit.
-        wallet = _credit(user, amount)
-        existing = LedgerEntry.objects.filter(kind=EntryKind.PURCHASE, key=payment_id).first()
-        if existing is not None:
-            _credit(user, -amount)  # a replay: nothing moves after all
-            if existing.wallet_id != wallet.pk or existing.balance_change != amount:
+        # One statement credits the wallet, locks it until commit, and does so only if this
+        # payment has no purchase yet. Two calls racing with one payment: the second waits
+        # on the wallet's lock, and then its INSERT breaks the unique key (nothing moves);
+        # payments never races itself (its top-up row is locked first).
+        wallet = _credit(user, amount, unless_purchased=payment_id)
+        if wallet is None:
+            existing = LedgerEntry.objects.get(kind=EntryKind.PURCHASE, key=payment_id)
+            if existing.wallet.user_id != user.pk or existing.balance_change != amount:
                 raise LedgerKeyReused(existing)
             return Purchase(existing, created=False)
         entry = LedgerEntry.objects.create(
@@ -141,17 +141,19 @@ def purchase_credits(
         return Purchase(entry, created=True)
 
 
-def _credit(user, change: int) -> Wallet:
-    """Move the user's balance by `change` and return the wallet as it now is, locked until
-    commit; the caller writes the entry. Opens a missing wallet first."""
-    table = Wallet._meta.db_table
+def _credit(user, change: int, *, unless_purchased: str) -> Wallet | None:
+    """Move the user's balance by `change` unless a purchase has the key `unless_purchased`,
+    and return the wallet as it now is, locked until commit (the caller writes the entry);
+    None when that purchase exists. Opens a missing wallet first."""
+    wallets, entries = Wallet._meta.db_table, LedgerEntry._meta.db_table
     user_id = user._meta.pk.get_db_prep_value(user.pk, connection)
     for _ in range(2):
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET balance = balance + %s "  # noqa: S608 - our table name
-                "WHERE user_id = %s RETURNING id, balance, reserved, owed",
-                [change, user_id],
+                f"UPDATE {wallets} SET balance = balance + %s WHERE user_id = %s "  # noqa: S608
+                f"AND NOT EXISTS (SELECT 1 FROM {entries} WHERE kind = %s AND key = %s) "
+                "RETURNING id, balance, reserved, owed",
+                [change, user_id, EntryKind.PURCHASE.value, unless_purchased],
             )
             row = cursor.fetchone()
         if row is not None:
@@ -161,6 +163,8 @@ def _credit(user, change: int) -> Wallet:
             wallet._state.adding = False
             wallet._state.db = connection.alias
             return wallet
+        if LedgerEntry.objects.filter(kind=EntryKind.PURCHASE, key=unless_purchased).exists():
+            return None
         open_wallet(user=user)  # users saved raw (fixtures) get their wallet on first use
     raise Wallet.DoesNotExist(f"No wallet for user {user.pk}.")
 
