@@ -7,7 +7,8 @@
 One Procfile process: honcho stops everything when any of its processes exits, so the
 registration (localstripe forgets webhooks when it restarts) happens here, after it answers,
 and this process then waits for localstripe and hands signals on to it. Its payments are
-kept in var/localstripe.pickle across restarts (scripts/localstripe_server.py).
+kept in var/localstripe.pickle (or LOCALSTRIPE_STATE) across restarts
+(scripts/localstripe_server.py).
 """
 
 import os
@@ -46,7 +47,9 @@ def main() -> int:
         print(f"LOCALSTRIPE_PORT {port} is taken: stop what runs there, or set another.")
         return 1
     server = Path(__file__).resolve().parent / "localstripe_server.py"
-    state = Path(__file__).resolve().parent.parent / "var" / "localstripe.pickle"
+    default_state = Path(__file__).resolve().parent.parent / "var" / "localstripe.pickle"
+    state = Path(os.environ.get("LOCALSTRIPE_STATE") or default_state)
+    state.parent.mkdir(parents=True, exist_ok=True)
     command = [os.environ["LOCALSTRIPE_PYTHON"], str(server), str(state), "--port", port]
     child = subprocess.Popen(command)  # noqa: S603
     for signum in (signal.SIGINT, signal.SIGTERM):
