@@ -6,7 +6,7 @@ PORT ?= 8000
 EMULATOR_PORT ?= 8001
 export PORT EMULATOR_PORT
 
-.PHONY: run test gateway client bench lint format migrate superuser venv dev clean
+.PHONY: run test gateway client localstripe bench lint format migrate superuser venv dev clean
 
 # What the server needs (`make run`); the test and development tools come on top (`make test`).
 $(VENV)/.installed: requirements.txt
@@ -31,7 +31,7 @@ migrate: venv .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 
-run: venv .env migrate
+run: venv .env migrate localstripe
 	$(PY) scripts/run.py
 
 superuser: venv .env migrate
@@ -48,7 +48,12 @@ gateway:
 client:
 	$(PYTHON) scripts/tool_venv.py client
 
-test: dev gateway client
+# localstripe, the fake Stripe server that `make run` (without STRIPE_SECRET_KEY) and the
+# payments tests run: its own small cached virtualenv (aiohttp), not .venv.
+localstripe:
+	$(PYTHON) scripts/tool_venv.py localstripe
+
+test: dev gateway client localstripe
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # B1 drives gunicorn with wrk (a Debian package; .ci/run installs it): without it, B1's

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import User
+from payments.admin import top_ups_panel
 from videos.models import VideoJob
 from wallet import services as wallet_services
 from wallet.exceptions import InsufficientCredits, LedgerKeyReused
@@ -65,11 +66,13 @@ class UserAdmin(DjangoUserAdmin):
         "usage_panel",
         "entries_panel",
         "jobs_panel",
+        "top_ups_panel",
     ]
     fieldsets = [
         (None, {"fields": ["email", "password", "email_verified", "deleted_at"]}),
         ("Wallet", {"fields": ["wallet_panel", "usage_panel", "entries_panel"]}),
         ("Videos", {"fields": ["jobs_panel"]}),
+        ("Top-ups", {"fields": ["top_ups_panel"]}),
         (
             "Permissions",
             {
@@ -219,6 +222,10 @@ class UserAdmin(DjangoUserAdmin):
                 + f"?owner__id__exact={user.pk}",
             },
         )
+
+    @admin.display(description="recent top-ups")
+    def top_ups_panel(self, user: User) -> str:
+        return top_ups_panel(user)
 
     def get_urls(self):
         credits = path(

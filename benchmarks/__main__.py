@@ -13,7 +13,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import ledger, live, memory, poller, read, speed
+from benchmarks import ledger, live, memory, payments, poller, read, speed
 from benchmarks import stack as stacks
 from benchmarks.common import Result, markdown, prepare_environment, size_text, table
 from benchmarks.fixture import big_video, start_emulator
@@ -30,6 +30,7 @@ BENCHMARKS = (
     "emulator",
     "speed",
     "live",
+    "payments",
 )
 # Those that need PostgreSQL and an emulator process.
 STACKED = {"sweep", "sweep-openrouter", "order"}
@@ -109,6 +110,8 @@ def _run(name: str, workdir: Path, stack: ExitStack, *, smoke: bool) -> list[Res
         return read.run(workdir, smoke=smoke)
     if name == "ledger":
         return ledger.ledger(holds_per_thread=3, pairs=1) if smoke else ledger.ledger()
+    if name == "payments":
+        return payments.webhook(deliveries=30, pairs=1) if smoke else payments.webhook()
     if name == "sweep":
         from django.test import override_settings
 

@@ -1,9 +1,12 @@
-"""`make run`: print where things are, then start web, worker and (without a key) the emulator.
+"""`make run`: print where things are, then start web, worker and (without a key) the emulator,
+and (without a Stripe key) localstripe with two credit packs on sale.
 
 honcho runs the Procfile's processes together and stops them all on Ctrl-C.
 """
 
+import importlib.util
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -16,6 +19,34 @@ def honcho_command(processes: list[str], *, procfile: Path = ROOT / "Procfile") 
     winning (`WELCOME_CREDITS=500 make run`), and every process inherits that."""
     honcho = str(ROOT / ".venv" / "bin" / "honcho")
     return [honcho, "--no-colour", "--env", os.devnull, "start", "-f", str(procfile), *processes]
+
+
+# Seeded on a first `make run` without a Stripe key (name, credits, price in USD).
+SEED_PACKS = [("Starter", 500, "5.00"), ("Creator", 2500, "20.00")]
+
+
+def _localstripe_venv() -> str:
+    spec = importlib.util.spec_from_file_location("tool_venv", ROOT / "scripts" / "tool_venv.py")
+    installer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(installer)
+    return str(installer.install("localstripe"))  # `make run` installed it: a stat
+
+
+def prepare_localstripe(settings, call_command) -> str:
+    """Environment for the Procfile's localstripe process, and packs to buy; a line to print."""
+    from payments.models import CreditPack
+
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        # A .env written before payments existed: a secret for this run (web and
+        # localstripe share it through the environment).
+        settings.STRIPE_WEBHOOK_SECRET = "whsec_" + secrets.token_urlsafe(32)
+        os.environ["STRIPE_WEBHOOK_SECRET"] = settings.STRIPE_WEBHOOK_SECRET
+    os.environ["LOCALSTRIPE_PORT"] = str(settings.LOCALSTRIPE_PORT)
+    os.environ["LOCALSTRIPE_PYTHON"] = str(Path(_localstripe_venv()) / "bin" / "python")
+    if not CreditPack.objects.exists():
+        for name, credits, price in SEED_PACKS:
+            call_command("credit_pack", name, credits=credits, price=price, currency="usd")
+    return f"localstripe at {settings.STRIPE_API_BASE} (no STRIPE_SECRET_KEY set; card 4242...)"
 
 
 def main() -> None:
@@ -40,6 +71,13 @@ def main() -> None:
         if emulated
         else f"{settings.OPENAI_BASE_URL} (OPENAI_API_KEY set)"
     )
+    payments = (
+        prepare_localstripe(settings, call_command)
+        if settings.STRIPE_EMULATED
+        else f"Stripe at {settings.STRIPE_API_BASE}"
+        if settings.STRIPE_SECRET_KEY
+        else "off (no STRIPE_SECRET_KEY)"
+    )
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(
         "\n".join(
@@ -50,6 +88,7 @@ def main() -> None:
                 f"  API docs  {base}/docs",
                 f"  Admin     {base}/admin/   (make superuser for a staff account)",
                 f"  Provider  {provider}",
+                f"  Payments  {payments}",
                 f"  Database  {database}; storage {settings.STORAGE_BACKEND}; "
                 f"broker {'redis' if settings.REDIS_URL else 'database'}",
                 "  Ctrl-C stops everything.",
@@ -59,6 +98,7 @@ def main() -> None:
         flush=True,
     )
     processes = ["web", "worker", "poller"] + (["emulator"] if emulated else [])
+    processes += ["localstripe"] if settings.STRIPE_EMULATED else []
     command = honcho_command(processes)
     # honcho takes this process's place, so Ctrl-C reaches it and it stops every child.
     os.execv(command[0], command)  # noqa: S606

@@ -56,6 +56,12 @@ TOOLS = {
         "openapi-python-client",
         "openapi-python-client, under a minute",
     ),
+    "localstripe": Tool(
+        ROOT / "requirements-localstripe.txt",
+        "localstripe",
+        "localstripe",
+        "localstripe, a fake Stripe server, under a minute",
+    ),
 }
 
 

@@ -31,6 +31,11 @@ OPENAI_API_KEY=
 # The whsec_... secret your provider shows for its webhook to https://<host>/webhooks/openai
 # (empty: webhooks are refused and the poller does the work).
 OPENAI_WEBHOOK_SECRET=
+# Stripe (empty key: no credits are sold). The signing secret is the whsec_... that the
+# dashboard shows for the endpoint https://<host>/webhooks/stripe (README "Payments").
+STRIPE_SECRET_KEY=
+STRIPE_PUBLISHABLE_KEY=
+STRIPE_WEBHOOK_SECRET=
 """
 
 

@@ -20,7 +20,10 @@ ERROR_DESCRIPTIONS = {
         "No token, or not a valid one: `not_authenticated`, `token_not_valid`; "
         "a wrong email or password at login: `invalid_credentials`."
     ),
-    402: "The wallet cannot pay for it: `insufficient_credits`.",
+    402: (
+        "The wallet cannot pay for it: `insufficient_credits`, or `credits_owed` (a refund "
+        "or dispute left credits owed; buying credits settles them)."
+    ),
     403: "Not allowed: `permission_denied` (a signed link that is invalid or expired).",
     404: "No such object, or not yours: `not_found`.",
     409: (
@@ -245,4 +248,50 @@ def add_shared_components(result: dict, generator, request, public) -> dict:
     result["components"]["schemas"]["ValidationError"] = VALIDATION_ERROR_SCHEMA
     result["paths"]["/webhooks/openai"] = _webhook_operation(with_endpoint=False)
     result["paths"]["/webhooks/openai/{endpoint_name}"] = _webhook_operation(with_endpoint=True)
+    result["paths"]["/webhooks/stripe"] = _stripe_webhook_operation()
     return result
+
+
+def _stripe_webhook_operation() -> dict:
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {
+        "post": {
+            "operationId": "webhooks_stripe_create",
+            "summary": "A Stripe event (payment_intent.*, charge.refunded, charge.dispute.created)",
+            "description": (
+                "Verified with STRIPE_WEBHOOK_SECRET (`Stripe-Signature`, at most 300 s old); "
+                "each event id is processed once (a repeat is acknowledged as `duplicate`)."
+            ),
+            "tags": ["webhooks"],
+            "security": [],
+            "parameters": [
+                {
+                    "in": "header",
+                    "name": "Stripe-Signature",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"type": "object", "additionalProperties": {}}}
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "Processed (`ok`) or processed before (`duplicate`).",
+                    "content": error,
+                },
+                "400": {
+                    "description": (
+                        "Not verified: `invalid_signature`, `invalid_event`, "
+                        "`webhook_not_configured`."
+                    ),
+                    "content": error,
+                },
+                "405": {"description": "Only POST: `method_not_allowed`.", "content": error},
+                "413": {"description": ERROR_DESCRIPTIONS[413], "content": error},
+            },
+        }
+    }

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "catalog",
     "videos",
     "live",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -349,6 +350,20 @@ OPENAI_CONNECT_TIMEOUT = float(env_int("OPENAI_CONNECT_TIMEOUT", 5, minimum=1))
 OPENAI_READ_TIMEOUT = float(env_int("OPENAI_READ_TIMEOUT", 60, minimum=1))
 OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 3, minimum=0)
 
+# Payments (Stripe). Without a key, a development server (DEBUG) sells through localstripe,
+# the fake Stripe that `make run` starts on LOCALSTRIPE_PORT; production without a key
+# sells nothing (503 payments_not_configured). The webhook secret is needed either way.
+STRIPE_EMULATED = not env_str("STRIPE_SECRET_KEY") and DEBUG
+LOCALSTRIPE_PORT = env_int("LOCALSTRIPE_PORT", 8002, minimum=1)
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY") or ("sk_test_localstripe" if DEBUG else "")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY") or (
+    "pk_test_localstripe" if STRIPE_EMULATED else ""
+)
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE") or (
+    f"http://127.0.0.1:{LOCALSTRIPE_PORT}" if STRIPE_EMULATED else "https://api.stripe.com"
+)
+
 # django-q2. Every task is idempotent: it may be delivered again after `retry` seconds.
 Q_CLUSTER = {
     "name": "storycraft",
@@ -416,6 +431,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "httpx": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},  # a line per request and per retry otherwise
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

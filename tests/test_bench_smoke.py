@@ -17,6 +17,7 @@ def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):
         [
             sys.executable,
             *("-m", "benchmarks", "read", "ledger", "sweep", "sweep-openrouter", "order", "rss"),
+            "payments",
             *("--smoke", "--out", str(out)),
         ],
         cwd=ROOT,
@@ -32,6 +33,7 @@ def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):
         "B1 GET /videos/{id} answered 304",
         "B2 reserve_credits, 16 threads on one wallet",
         "B2 reserve_credits, 16 threads on 16 wallets",
+        "B7 payment_intent.succeeded webhooks",
         "B3 sweep of 20 due jobs",
         "B3 sweep of 50 due jobs",
         "jobs in flight",

@@ -29,6 +29,7 @@ NOT_FOR_COMPOSE = {
     "MEDIA_ROOT",
     "EMULATOR_PORT",
     "EMULATOR_JOB_SECONDS",
+    "LOCALSTRIPE_PORT",  # make run's fake Stripe; compose has DEBUG off, so never localstripe
     "STORYCRAFT_ASGI",  # set by storycraft/asgi.py in the web process itself
 }
 

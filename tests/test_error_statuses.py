@@ -11,6 +11,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts import exceptions as accounts
+from payments import exceptions as payments
 from storycraft.errors import exception_handler, register_error_statuses
 from storycraft.exceptions import DomainError, NotFound
 from videos import exceptions as videos
@@ -64,6 +65,34 @@ ANSWERS = [
         {"detail": "This link is invalid, expired or already used.", "code": "token_invalid"},
         None,
     ),
+    (
+        wallet.CreditsOwed(owed=7),
+        402,
+        {
+            "detail": "Your wallet owes 7 credits after a refunded or disputed payment; "
+            "buy credits to settle them before ordering.",
+            "code": "credits_owed",
+        },
+        None,
+    ),
+    (
+        payments.PaymentsNotConfigured(),
+        503,
+        {
+            "detail": "Buying credits is not available on this server.",
+            "code": "payments_not_configured",
+        },
+        None,
+    ),
+    (payments.PaymentsUnavailable("m"), 503, {"detail": "m", "code": "payments_unavailable"}, "5"),
+    (payments.TopUpNotFound(), 404, {"detail": "No such top-up.", "code": "not_found"}, None),
+    (
+        payments.InvalidStripeWebhook("m"),
+        400,
+        {"detail": "m", "code": "invalid_signature"},
+        None,
+    ),
+    (payments.NotRefundable("m"), 409, {"detail": "m", "code": "not_refundable"}, None),
 ]
 
 # Never answered through the mapping: the videos services translate a shortfall into

@@ -10,7 +10,12 @@ class WalletConfig(AppConfig):
     def ready(self):
         # Imported here: it imports models, which are not loaded when apps.py is.
         from accounts.signals import email_verified
+        from storycraft.errors import register_error_statuses
+        from wallet.exceptions import CreditsOwed
         from wallet.receivers import grant_welcome_credits_on_verification, open_wallet_of_new_user
+
+        # The one wallet refusal an order answers as it is (the others become order errors).
+        register_error_statuses({CreditsOwed: 402})
 
         # The wallet depends on accounts, not the other way round: accounts saves the user,
         # the wallet opens itself.

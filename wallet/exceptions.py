@@ -1,6 +1,7 @@
 """What the wallet services refuse. No wallet endpoint answers with these: the videos
 services turn a shortfall into their own order-level error, and the admin and the
-grant_credits command show them as messages."""
+grant_credits command show them as messages. CreditsOwed is the exception: an order
+refused for it answers it as it is (402 `credits_owed`, registered by WalletConfig)."""
 
 from storycraft.exceptions import DomainError
 
@@ -37,3 +38,17 @@ class HoldBelongsToVideo(DomainError):
         super().__init__(f"Entry #{hold_id} holds credits for video {video_id}.")
         self.hold_id = hold_id
         self.video_id = video_id
+
+
+class CreditsOwed(DomainError):
+    """The wallet owes credits that a refund or dispute could not take back: no new hold
+    until a grant or a purchase settles them."""
+
+    code = "credits_owed"
+
+    def __init__(self, *, owed: int):
+        super().__init__(
+            f"Your wallet owes {owed} credits after a refunded or disputed payment; "
+            "buy credits to settle them before ordering."
+        )
+        self.owed = owed

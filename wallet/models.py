@@ -18,6 +18,10 @@ class Wallet(models.Model):
     )
     balance = models.BigIntegerField(default=0, help_text="Credits owned, held ones included.")
     reserved = models.BigIntegerField(default=0, help_text="Credits held for unfinished videos.")
+    owed = models.BigIntegerField(
+        default=0,
+        help_text="Credits a refund or dispute could not take back: no order until settled.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -30,6 +34,7 @@ class Wallet(models.Model):
             models.CheckConstraint(
                 condition=Q(balance__gte=F("reserved")), name="wallet_available_not_negative"
             ),
+            models.CheckConstraint(condition=Q(owed__gte=0), name="wallet_owed_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -47,6 +52,8 @@ class EntryKind(models.TextChoices):
     HOLD = "hold", "hold"
     SETTLE = "settle", "settle (hold charged)"
     RELEASE = "release", "release (hold refunded)"
+    PURCHASE = "purchase", "purchase (credit pack paid)"
+    REFUND = "refund", "refund (bought credits taken back)"
 
 
 RESOLUTION_KINDS = (EntryKind.SETTLE, EntryKind.RELEASE)
@@ -101,6 +108,11 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="+",
         help_text="The staff member who made a grant, deduction or release.",
+    )
+    receipt = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="For a purchase: what was paid (pack, amount, currency, top-up).",
     )
     video_id = models.UUIDField(null=True, blank=True)
     batch_id = models.UUIDField(null=True, blank=True)
@@ -161,6 +173,20 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(
                 condition=~_kind_is(EntryKind.RELEASE) | Q(balance_change=0, reserved_change__lt=0),
                 name="wallet_entry_release_shape",
+            ),
+            # A purchase is granted once per payment (its key is the PaymentIntent's id),
+            # whatever wallet it would land on: replays and racing webhooks grant once.
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(kind="purchase"), name="wallet_one_purchase_per_payment"
+            ),
+            models.CheckConstraint(
+                condition=~_kind_is(EntryKind.PURCHASE)
+                | (Q(balance_change__gt=0, reserved_change=0) & ~Q(key="")),
+                name="wallet_entry_purchase_shape",
+            ),
+            models.CheckConstraint(
+                condition=~_kind_is(EntryKind.REFUND) | Q(balance_change__lt=0, reserved_change=0),
+                name="wallet_entry_refund_shape",
             ),
             models.CheckConstraint(
                 condition=Q(reserved_after__gte=0, balance_after__gte=F("reserved_after")),

@@ -56,8 +56,9 @@ USAGE_GROUPS = ("day", "model")
 
 
 def usage_of(*, user, first_day: date, last_day: date, group: str) -> list[dict]:
-    """Credits spent (charged for stored videos), refunded (released holds) and still held,
-    per day or per model, from `first_day` to `last_day` included (days in TIME_ZONE).
+    """Credits spent (charged for stored videos), refunded (released holds), still held and
+    purchased (credit packs paid; "other" under group=model), per day or per model, from
+    `first_day` to `last_day` included (days in TIME_ZONE).
 
     A query over the ledger joined to the video jobs: each settle or release counts on
     the day it happened, each hold still unresolved on the day it was placed."""
@@ -71,7 +72,7 @@ def usage_of(*, user, first_day: date, last_day: date, group: str) -> list[dict]
         wallet__user=user,
         created_at__gte=start,
         created_at__lt=end,
-        kind__in=[EntryKind.SETTLE, EntryKind.RELEASE, EntryKind.HOLD],
+        kind__in=[EntryKind.SETTLE, EntryKind.RELEASE, EntryKind.HOLD, EntryKind.PURCHASE],
     ).annotate(unresolved=~Exists(resolved))
     if group == "day":
         key = TruncDate("created_at", tzinfo=zone)
@@ -85,6 +86,7 @@ def usage_of(*, user, first_day: date, last_day: date, group: str) -> list[dict]
             spent=Sum(-F("balance_change"), filter=Q(kind=EntryKind.SETTLE), default=0),
             refunded=Sum(-F("reserved_change"), filter=Q(kind=EntryKind.RELEASE), default=0),
             held=Sum("reserved_change", filter=Q(kind=EntryKind.HOLD, unresolved=True), default=0),
+            purchased=Sum("balance_change", filter=Q(kind=EntryKind.PURCHASE), default=0),
         )
         .order_by("group_key")
     )
@@ -94,11 +96,20 @@ def usage_of(*, user, first_day: date, last_day: date, group: str) -> list[dict]
             "spent": row["spent"],
             "refunded": row["refunded"],
             "held": row["held"],
+            "purchased": row["purchased"],
         }
         for row in rows
-        if row["spent"] or row["refunded"] or row["held"]
+        if row["spent"] or row["refunded"] or row["held"] or row["purchased"]
     ]
 
 
 def usage_totals(rows: list[dict]) -> dict[str, int]:
-    return {name: sum(row[name] for row in rows) for name in ("spent", "refunded", "held")}
+    return {
+        name: sum(row[name] for row in rows) for name in ("spent", "refunded", "held", "purchased")
+    }
+
+
+def purchased_payments(payment_ids: list[str]) -> set[str]:
+    """Which of these payments (PaymentIntent ids) a purchase entry granted."""
+    keys = LedgerEntry.objects.filter(kind=EntryKind.PURCHASE, key__in=payment_ids)
+    return set(keys.values_list("key", flat=True))

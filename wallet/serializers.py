@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from wallet.models import EntryKind, LedgerEntry
@@ -16,6 +17,13 @@ class WalletSerializer(serializers.Serializer):
     available = serializers.IntegerField(help_text="Credits that can be spent now.")
 
 
+class PurchaseSerializer(serializers.Serializer):
+    pack = serializers.CharField(help_text="The credit pack's name when it was bought.")
+    amount = serializers.IntegerField(help_text="Paid, in the currency's minor unit (cents).")
+    currency = serializers.CharField()
+    top_up = serializers.UUIDField(help_text="GET /wallet/top-ups/{id}.")
+
+
 class LedgerEntrySerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=EntryKind.values)
     amount = serializers.IntegerField(
@@ -23,6 +31,9 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     )
     status = serializers.SerializerMethodField(
         help_text="For holds: pending, settled or refunded; null for other entries."
+    )
+    purchase = serializers.SerializerMethodField(
+        help_text="For purchases: the pack and what was paid; null for other entries."
     )
 
     class Meta:
@@ -35,6 +46,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "status",
             "video_id",
             "batch_id",
+            "purchase",
             "note",
             "created_at",
         ]
@@ -42,6 +54,12 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
     def get_status(self, entry: LedgerEntry) -> str | None:
         return hold_status(entry)
+
+    @extend_schema_field(PurchaseSerializer(allow_null=True))
+    def get_purchase(self, entry: LedgerEntry) -> dict | None:
+        if entry.kind != EntryKind.PURCHASE or not entry.receipt:
+            return None
+        return PurchaseSerializer(entry.receipt).data
 
 
 class StrictDateField(serializers.DateField):
@@ -80,6 +98,7 @@ def _amount_fields() -> dict[str, serializers.IntegerField]:
         "spent": serializers.IntegerField(help_text="Credits charged for stored videos."),
         "refunded": serializers.IntegerField(help_text="Credits given back (failed, cancelled)."),
         "held": serializers.IntegerField(help_text="Credits still held for videos in progress."),
+        "purchased": serializers.IntegerField(help_text="Credits bought (credit packs paid)."),
     }
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from wallet.exceptions import HoldBelongsToVideo, InsufficientCredits, LedgerKeyReused
+from wallet.exceptions import CreditsOwed, HoldBelongsToVideo, InsufficientCredits, LedgerKeyReused
 from wallet.models import RESOLUTION_KINDS, EntryKind, LedgerEntry, Wallet
 
 WELCOME_KEY = "welcome"
@@ -109,7 +109,7 @@ def adjust_credits(
             return existing
         if wallet.available < -change:
             raise InsufficientCredits(needed=-change, available=wallet.available)
-        return _write(
+        entry = _write(
             wallet,
             kind=kind,
             balance_change=change,
@@ -117,6 +117,122 @@ def adjust_credits(
             note=reason,
             created_by=staff,
         )
+        if change > 0:
+            _settle_owed(wallet)
+        return entry
+
+
+@dataclass(frozen=True)
+class Purchase:
+    entry: LedgerEntry
+    created: bool  # False: this payment was granted before (a replay), nothing moved now
+
+
+def purchase_credits(
+    *, user, amount: int, payment_id: str, note: str = "", receipt: dict | None = None
+) -> Purchase:
+    """Grant bought credits, once per payment (`payment_id`, the PaymentIntent's id): the
+    entry's key, unique among purchases in the database. What the wallet owes is settled
+    from them first."""
+    _check_positive(amount)
+    if not payment_id:
+        raise ValueError("A purchase needs its payment's id.")
+    # No savepoint: inside a caller's transaction (a webhook's), nothing here is caught.
+    with transaction.atomic(savepoint=False):
+        # One statement credits the wallet, locks it until commit, and does so only if this
+        # payment has no purchase yet. Two calls racing with one payment: the second waits
+        # on the wallet's lock, and then its INSERT breaks the unique key (nothing moves);
+        # payments never races itself (its top-up row is locked first).
+        wallet = _credit(user, amount, unless_purchased=payment_id)
+        if wallet is None:
+            existing = LedgerEntry.objects.get(kind=EntryKind.PURCHASE, key=payment_id)
+            if existing.wallet.user_id != user.pk or existing.balance_change != amount:
+                raise LedgerKeyReused(existing)
+            return Purchase(existing, created=False)
+        entry = LedgerEntry.objects.create(
+            wallet=wallet,
+            kind=EntryKind.PURCHASE,
+            balance_change=amount,
+            reserved_change=0,
+            balance_after=wallet.balance,
+            reserved_after=wallet.reserved,
+            key=payment_id,
+            note=note,
+            receipt=receipt,
+        )
+        _settle_owed(wallet)
+        return Purchase(entry, created=True)
+
+
+def _credit(user, change: int, *, unless_purchased: str) -> Wallet | None:
+    """Move the user's balance by `change` unless a purchase has the key `unless_purchased`,
+    and return the wallet as it now is, locked until commit (the caller writes the entry);
+    None when that purchase exists. Opens a missing wallet first."""
+    wallets, entries = Wallet._meta.db_table, LedgerEntry._meta.db_table
+    user_id = user._meta.pk.get_db_prep_value(user.pk, connection)
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {wallets} SET balance = balance + %s WHERE user_id = %s "  # noqa: S608
+                f"AND NOT EXISTS (SELECT 1 FROM {entries} WHERE kind = %s AND key = %s) "
+                "RETURNING id, balance, reserved, owed",
+                [change, user_id, EntryKind.PURCHASE.value, unless_purchased],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            wallet = Wallet(
+                id=row[0], user_id=user.pk, balance=row[1], reserved=row[2], owed=row[3]
+            )
+            wallet._state.adding = False
+            wallet._state.db = connection.alias
+            return wallet
+        if LedgerEntry.objects.filter(kind=EntryKind.PURCHASE, key=unless_purchased).exists():
+            return None
+        open_wallet(user=user)  # users saved raw (fixtures) get their wallet on first use
+    raise Wallet.DoesNotExist(f"No wallet for user {user.pk}.")
+
+
+@dataclass(frozen=True)
+class TakeBack:
+    entry: LedgerEntry | None  # the refund entry; None when nothing was available
+    taken: int
+    owed: int  # what could not be taken, now owed by the wallet
+
+
+def take_back_credits(*, user, amount: int, note: str) -> TakeBack:
+    """Take back bought credits (a refunded or disputed payment) as a `refund` entry, never
+    below zero available: what is missing (spent, or held for videos) becomes owed, and the
+    wallet places no hold until a grant or a purchase settles it. Not idempotent: the
+    caller (payments) counts what it took back under its own lock."""
+    _check_positive(amount)
+    with transaction.atomic(savepoint=False):
+        wallet = _locked_wallet_of(user)
+        taken = min(amount, max(wallet.available, 0))
+        entry = (
+            _write(wallet, kind=EntryKind.REFUND, balance_change=-taken, note=note)
+            if taken
+            else None
+        )
+        owed = amount - taken
+        if owed:
+            wallet.owed += owed
+            wallet.save(update_fields=["owed"])
+        return TakeBack(entry=entry, taken=taken, owed=owed)
+
+
+def _settle_owed(wallet: Wallet) -> None:
+    """After credits came in: pay what the wallet owes from them, as a refund entry."""
+    settled = min(wallet.owed, wallet.available)
+    if settled <= 0:
+        return
+    _write(
+        wallet,
+        kind=EntryKind.REFUND,
+        balance_change=-settled,
+        note="Settles credits owed after a refunded or disputed payment",
+    )
+    wallet.owed -= settled
+    wallet.save(update_fields=["owed"])
 
 
 def reserve_credits(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry]:
@@ -140,6 +256,8 @@ def reserve_credits(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry]:
             if hold.key in existing:
                 _check_same(existing[hold.key], kind=EntryKind.HOLD, reserved_change=hold.amount)
         needed = sum(hold.amount for hold in holds if hold.key not in existing)
+        if needed and wallet.owed > 0:
+            raise CreditsOwed(owed=wallet.owed)
         if needed > wallet.available:
             raise InsufficientCredits(needed=needed, available=wallet.available)
         return [
@@ -160,14 +278,15 @@ def reserve_credits(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry]:
 def _reserve_at_once(*, user, holds: Sequence[HoldRequest]) -> list[LedgerEntry] | None:
     """The common case in two statements: raise the wallet's reserved total only if the
     credits are available (the UPDATE locks the row until commit, as SELECT ... FOR UPDATE
-    would), then insert every hold entry. None when the wallet is missing or short
-    (the locked path decides); an IntegrityError when a key was used before."""
+    would), then insert every hold entry. None when the wallet is missing, short or owes
+    credits (the locked path decides); an IntegrityError when a key was used before."""
     needed = sum(hold.amount for hold in holds)
     table = Wallet._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET reserved = reserved + %s "  # noqa: S608 - our table name
-            "WHERE user_id = %s AND balance - reserved >= %s RETURNING id, balance, reserved",
+            "WHERE user_id = %s AND balance - reserved >= %s AND owed = 0 "
+            "RETURNING id, balance, reserved",
             # Adapted as the ORM would: SQLite stores the user's UUID as hex text.
             [needed, user._meta.pk.get_db_prep_value(user.pk, connection), needed],
         )

@@ -52,6 +52,7 @@ def test_it_lists_entries_newest_first_with_hold_status(settings):
         "status",
         "video_id",
         "batch_id",
+        "purchase",
         "note",
         "created_at",
     }

@@ -9,7 +9,7 @@ from django.utils import timezone
 from testing import api_for, held_jobs, person
 from videos.services import lifecycle
 from wallet.selectors import usage_of
-from wallet.services import settle_hold
+from wallet.services import purchase_credits, settle_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +32,10 @@ def test_it_sums_spent_refunded_and_held_per_model():
     body = response.json()
     assert body["group"] == "model"
     assert body["results"] == [
-        {"model": "sora-2", "spent": 80, "refunded": 0, "held": 0},
-        {"model": "sora-2-pro", "spent": 0, "refunded": 240, "held": 240},
+        {"model": "sora-2", "spent": 80, "refunded": 0, "held": 0, "purchased": 0},
+        {"model": "sora-2-pro", "spent": 0, "refunded": 240, "held": 240, "purchased": 0},
     ]
-    assert body["total"] == {"spent": 80, "refunded": 240, "held": 240}
+    assert body["total"] == {"spent": 80, "refunded": 240, "held": 240, "purchased": 0}
 
 
 def test_it_groups_per_day_in_a_bounded_range():
@@ -44,14 +44,21 @@ def test_it_groups_per_day_in_a_bounded_range():
     response = api_for(alice).get("/wallet/usage")
     body = response.json()
     assert body["from"] == str(today - timedelta(days=29)) and body["to"] == str(today)
-    assert body["results"] == [{"day": str(today), "spent": 80, "refunded": 240, "held": 240}]
+    assert body["results"] == [
+        {"day": str(today), "spent": 80, "refunded": 240, "held": 240, "purchased": 0}
+    ]
 
 
 def test_entries_outside_the_range_are_left_out():
     alice = story_of_alice()
     yesterday = timezone.localdate() - timedelta(days=1)
     body = api_for(alice).get("/wallet/usage", {"to": str(yesterday)}).json()
-    assert body["results"] == [] and body["total"] == {"spent": 0, "refunded": 0, "held": 0}
+    assert body["results"] == [] and body["total"] == {
+        "spent": 0,
+        "refunded": 0,
+        "held": 0,
+        "purchased": 0,
+    }
 
 
 def test_it_counts_only_the_callers_own_ledger():
@@ -86,3 +93,13 @@ def test_it_is_one_query(django_assert_num_queries):
     today = timezone.localdate()
     with django_assert_num_queries(1):
         usage_of(user=alice, first_day=today, last_day=today, group="model")
+
+
+def test_it_counts_purchased_credits():
+    bob = person("bob")
+    purchase_credits(user=bob, amount=500, payment_id="pi_usage")
+    body = api_for(bob).get("/wallet/usage").json()
+    assert body["results"] == [
+        {"day": str(timezone.localdate()), "spent": 0, "refunded": 0, "held": 0, "purchased": 500}
+    ]
+    assert body["total"]["purchased"] == 500

@@ -1,0 +1,4 @@
+from payments.webhooks import stripe_webhook
+from storycraft.routing import route
+
+urlpatterns = [*route("stripe", stripe_webhook, "stripe-webhook")]
