@@ -3,7 +3,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -20,6 +19,7 @@ from accounts.serializers import (
     UserSerializer,
     tokens_for,
 )
+from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors
 
 

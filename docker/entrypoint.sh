@@ -21,7 +21,7 @@ case "${1:-web}" in
       --timeout "${GUNICORN_TIMEOUT:-120}" \
       --graceful-timeout 30 \
       --worker-tmp-dir /dev/shm \
-      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+      --forwarded-allow-ips "${TRUSTED_PROXIES:-}" \
       --access-logfile - \
       --logger-class storycraft.logs.GunicornLogger
     ;;

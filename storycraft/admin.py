@@ -24,9 +24,12 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from rest_framework.throttling import SimpleRateThrottle
 
+from storycraft.proxies import ClientIPMixin
 
-class AdminLoginThrottle(SimpleRateThrottle):
-    """Admin login attempts per client IP, at the API login's rate (AUTH_THROTTLE_RATE).
+
+class AdminLoginThrottle(ClientIPMixin, SimpleRateThrottle):
+    """Admin login attempts per client IP (storycraft.proxies: TRUSTED_PROXIES decides
+    whose X-Forwarded-For counts), at the API login's rate (AUTH_THROTTLE_RATE).
 
     Counted apart from the API's, in the same shared cache: a locked-out address can
     still use the API, and other addresses can still log in.

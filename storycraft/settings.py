@@ -1,5 +1,6 @@
 """StoryCraft settings. Every value comes from the environment (.env is read when present)."""
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +34,20 @@ JWT_SECRET = JWT_SECRET or DEV_SECRET_PREFIX + "jwt-key-do-not-use-in-production
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 FRONTEND_ORIGINS = env_list("FRONTEND_ORIGINS", "http://localhost:3000")
+# The proxies (IPs or networks) whose X-Forwarded-For is believed, by uvicorn (live.worker)
+# and by the throttles (storycraft.proxies); none by default, loopback included.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES takes IP addresses or networks, comma separated, not {_proxy!r}."
+        ) from None
+if env_str("NUM_PROXIES") not in ("", "0"):
+    raise ImproperlyConfigured(
+        "NUM_PROXIES is gone: set TRUSTED_PROXIES to the proxies' addresses instead."
+    )
 
 INSTALLED_APPS = [
     "storycraft.admin.StoryCraftAdminConfig",
@@ -197,7 +212,9 @@ REST_FRAMEWORK = {
         # POST /videos and POST /videos/batch together, per user.
         "order": env_str("ORDER_THROTTLE_RATE", "60/minute"),
     },
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
+    # The client IP is storycraft.proxies.client_ip (TRUSTED_PROXIES), not DRF's count of
+    # proxies; 0 keeps any throttle that still asks DRF on REMOTE_ADDR.
+    "NUM_PROXIES": 0,
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # JSON bodies; no endpoint takes more
 

@@ -89,11 +89,12 @@ def test_web_workers_outlive_a_slow_provider_call_and_hold_idle_streams():
 
 
 def test_only_the_proxy_may_claim_https():
-    # Port 8000 is published, so `*` would let any client send X-Forwarded-Proto: https.
-    assert SERVICES["web"]["environment"]["FORWARDED_ALLOW_IPS"] == (
-        "${FORWARDED_ALLOW_IPS:-127.0.0.1}"
-    )
-    assert '"${FORWARDED_ALLOW_IPS:-127.0.0.1}"' in ENTRYPOINT
+    # One setting for uvicorn (X-Forwarded-For, X-Forwarded-Proto) and the throttles;
+    # uvicorn's and gunicorn's own default would trust 127.0.0.1.
+    assert "FORWARDED_ALLOW_IPS" not in SERVICES["web"]["environment"]
+    assert "TRUSTED_PROXIES" in SERVICES["web"]["environment"]
+    assert '--forwarded-allow-ips "${TRUSTED_PROXIES:-}"' in ENTRYPOINT
+    assert '--forwarded-allow-ips "$TRUSTED_PROXIES"' in (ROOT / "Procfile").read_text()
 
 
 def test_worker_runs_qcluster():
@@ -279,7 +280,6 @@ def test_the_emulator_keeps_the_app_environment_and_signs_webhooks_for_web():
         "WEB_CONCURRENCY",
         "GUNICORN_THREADS",
         "GUNICORN_TIMEOUT",
-        "FORWARDED_ALLOW_IPS",
     } <= set(emulator)
     assert emulator["EMULATOR_WEBHOOK_URL"] == "http://web:8000/webhooks/openai"
     assert emulator["EMULATOR_WEBHOOK_SECRET"] == "${OPENAI_WEBHOOK_SECRET:-}"

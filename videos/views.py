@@ -5,13 +5,13 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import OwnerCheckedJWTAuthentication, confirm_token_user
 from storycraft.conditional import etag_matches
 from storycraft.errors import domain_error_body, status_of
 from storycraft.pagination import NewestFirstCursorPagination
+from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors, etag_parameters
 from videos import responses, selectors
 from videos.exceptions import VideoNotFound
