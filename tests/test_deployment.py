@@ -30,6 +30,7 @@ NOT_FOR_COMPOSE = {
     "EMULATOR_PORT",
     "EMULATOR_JOB_SECONDS",
     "STORYCRAFT_ASGI",  # set by storycraft/asgi.py in the web process itself
+    "NUM_PROXIES",  # read only to refuse it: TRUSTED_PROXIES replaced it
 }
 
 
