@@ -287,6 +287,8 @@ CREDITS_PER_SECOND_PRO = env_int("CREDITS_PER_SECOND_PRO", 60, minimum=1)
 CREDITS_PER_SECOND_PRO_HD = env_int("CREDITS_PER_SECOND_PRO_HD", 100, minimum=1)
 WELCOME_CREDITS = env_int("WELCOME_CREDITS", 200, minimum=0)
 POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 10, minimum=1)
+# Unfinished jobs (queued, in progress, downloading) one user may have; a batch counts its jobs.
+MAX_JOBS_IN_FLIGHT = env_int("MAX_JOBS_IN_FLIGHT", 10, minimum=1)
 # The poller: status requests in flight at once per poller process, and jobs per claim.
 POLL_CONCURRENCY = env_int("POLL_CONCURRENCY", 16, minimum=1)
 POLL_SWEEP_BATCH = env_int("POLL_SWEEP_BATCH", 500, minimum=1)
