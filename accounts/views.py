@@ -13,6 +13,7 @@ from accounts.exceptions import EmailTaken
 from accounts.serializers import (
     AuthResponseSerializer,
     LoginSerializer,
+    LogoutSerializer,
     RefreshSerializer,
     RegisterSerializer,
     TokenPairSerializer,
@@ -83,7 +84,10 @@ class LoginView(_NoStore, _AuthThrottled):
 
 
 class RefreshView(_NoStore, TokenRefreshView):
-    """Trade a refresh token for a new pair; the old refresh token is blacklisted."""
+    """Trade a refresh token for a new pair; the old refresh token is blacklisted, and
+    using it again revokes every token of its login."""
+
+    _serializer_class = "accounts.serializers.FamilyRefreshSerializer"
 
     @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer, **errors(401)})
     def post(self, request, *args, **kwargs):
@@ -92,16 +96,24 @@ class RefreshView(_NoStore, TokenRefreshView):
 
 class LogoutView(_Public):
     @extend_schema(
-        request=RefreshSerializer,
+        request=LogoutSerializer,
         responses={205: OpenApiResponse(description="Logged out."), **errors(401)},
+        description="Blacklist this refresh token; with `everywhere`, every refresh token "
+        "of the account, and its open event streams end (access tokens already handed out "
+        "live out their few minutes).",
     )
     def post(self, request):
-        serializer = RefreshSerializer(data=request.data)
+        serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            token = RefreshToken(serializer.validated_data["refresh"])
+            token.blacklist()
         except TokenError as error:
             raise TokenNotValid(str(error)) from None
+        if serializer.validated_data["everywhere"]:
+            user = services.user_of_token(token)
+            if user is not None:
+                services.log_out_everywhere(user=user)
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
