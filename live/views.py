@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from live import selectors, services
 from live.broker import CATCH_UP, DRAIN, broker, uses_listen
+from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors
 from videos.serializers import VideoJobSerializer
 
@@ -33,7 +34,11 @@ class StreamTicketSerializer(serializers.Serializer):
 
 
 class StreamTicketView(APIView):
-    """A ticket that opens one event stream, for EventSource (which can't send a token)."""
+    """A ticket that opens one event stream, for EventSource (which can't send a token).
+    Each is a row: tickets are throttled per user (LIVE_TICKET_THROTTLE_RATE)."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "stream_ticket"
 
     @extend_schema(
         request=None,
@@ -112,7 +117,10 @@ with `data` the job as `GET /videos/{id}` returns it (its state when sent). A co
 sends `Last-Event-ID` (or pass `?last_event_id=`): the stream first replays what changed
 since, up to the last 1,000 events of the last 24 hours (the latest state of each job),
 then goes live. Open it with a ticket from `POST /auth/stream-ticket`: single use, valid
-60 s, so a reconnect needs a new ticket.
+60 s, so a reconnect needs a new ticket (tickets are throttled per user, 30 a minute by
+default). A user has at most 5 streams open (`LIVE_MAX_STREAMS_PER_USER`): opening another
+ends the oldest. A stream also ends, within a heartbeat, once its user is deactivated or
+logs out everywhere; it says `: closed` first.
 """
 
 
@@ -183,17 +191,26 @@ class EventStreamView(APIView):
                 },
                 status=401,
             )
+        stream_id = await _in_worker_thread(services.open_stream)(user=user)
         response = StreamingHttpResponse(
-            _stream(user, request, resume_after), content_type="text/event-stream"
+            _stream(user, request, resume_after, stream_id), content_type="text/event-stream"
         )
         response["Cache-Control"] = "no-store"
         response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
         return response
 
 
-async def _stream(user, request, resume_after: int | None):
+def _close_stream(stream_id: int) -> None:
+    try:
+        services.close_stream(stream_id=stream_id)
+    except DatabaseError:
+        connection.close()  # the row is pushed out by the user's next streams
+
+
+async def _stream(user, request, resume_after: int | None, stream_id: int):
     listen = uses_listen()
     queue = broker.subscribe(user.pk) if listen else None
+    may_go_on = _in_worker_thread(services.stream_may_go_on)
     try:
         if listen:
             await broker.wait_listening(timeout=5)
@@ -209,13 +226,23 @@ async def _stream(user, request, resume_after: int | None):
             for event_id, data in await frames(user=user, request=request, after=last, replay=True):
                 last = max(last, event_id)
                 yield _frame(event_id, data)
-        sent_at = time.monotonic()
+        sent_at = checked_at = time.monotonic()
         while True:
-            heartbeat_in = settings.LIVE_HEARTBEAT_SECONDS - (time.monotonic() - sent_at)
-            wait = heartbeat_in if listen else min(heartbeat_in, settings.LIVE_POLL_SECONDS)
+            now = time.monotonic()
+            heartbeat_in = settings.LIVE_HEARTBEAT_SECONDS - (now - sent_at)
+            # Once a heartbeat, busy or not: is the stream still counted, its user still
+            # active and logged in? Else it ends: it would go on sending signed file links.
+            check_in = settings.LIVE_HEARTBEAT_SECONDS - (now - checked_at)
+            wait = min(heartbeat_in, check_in)
+            wait = wait if listen else min(wait, settings.LIVE_POLL_SECONDS)
             notified = await _next_wake(queue, max(wait, 0))
             if broker.draining:
                 return
+            if time.monotonic() - checked_at >= settings.LIVE_HEARTBEAT_SECONDS:
+                checked_at = time.monotonic()
+                if not await may_go_on(stream_id=stream_id):
+                    yield b": closed\n\n"
+                    return
             if notified is None and time.monotonic() - sent_at >= settings.LIVE_HEARTBEAT_SECONDS:
                 sent_at = time.monotonic()
                 yield b": heartbeat\n\n"
@@ -230,6 +257,8 @@ async def _stream(user, request, resume_after: int | None):
     finally:
         if queue is not None:
             broker.unsubscribe(user.pk, queue)
+        # Not awaited: a generator closed by a client that went away can't wait.
+        _database_threads.submit(_close_stream, stream_id)
 
 
 async def _next_wake(queue, timeout: float) -> list[int] | None:

@@ -213,6 +213,8 @@ REST_FRAMEWORK = {
         "auth": env_str("AUTH_THROTTLE_RATE", "20/minute"),
         # POST /videos and POST /videos/batch together, per user.
         "order": env_str("ORDER_THROTTLE_RATE", "60/minute"),
+        # POST /auth/stream-ticket, per user: each ticket is a row, each stream a connection.
+        "stream_ticket": env_str("LIVE_TICKET_THROTTLE_RATE", "30/minute"),
     },
     # The client IP is storycraft.proxies.client_ip (TRUSTED_PROXIES), not DRF's count of
     # proxies; 0 keeps any throttle that still asks DRF on REMOTE_ADDR.
@@ -358,6 +360,8 @@ if env_bool("STORYCRAFT_ASGI", False):
 LIVE_TICKET_SECONDS = 60  # a stream ticket's life; it is single use
 # A comment line this often keeps proxies from closing an idle stream.
 LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15, minimum=1)
+# Open event streams per user, across all web processes: a newer one ends the oldest.
+LIVE_MAX_STREAMS_PER_USER = env_int("LIVE_MAX_STREAMS_PER_USER", 5, minimum=1)
 LIVE_POLL_SECONDS = 1.0  # without PostgreSQL's LISTEN (SQLite), how often a stream looks
 # LISTEN/NOTIFY on PostgreSQL, polling elsewhere; LIVE_LISTEN=false forces polling.
 LIVE_LISTEN = env_bool("LIVE_LISTEN", True) if env_str("LIVE_LISTEN") else None
