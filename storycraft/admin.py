@@ -50,7 +50,7 @@ class StoryCraftAdminSite(admin.AdminSite):
     index_title = "Support dashboard"
 
     def index(self, request, extra_context=None):
-        dashboard = support_dashboard()
+        dashboard = support_dashboard(request.user)
         panels = [
             {"id": f"attention-{name}", "caption": _caption_of(name), "rows": rows}
             for name, rows in dashboard.items()
@@ -104,19 +104,22 @@ Rows = list[dict]
 class DashboardPanel:
     caption: str
     rows: Callable[[], Rows]
+    permission: str | None = None  # who may see its counts ("app.view_model")
 
 
 _panels: dict[str, DashboardPanel] = {}
 WORKER_TASKS = "tasks"
 WORKER_TASKS_CAPTION = "Worker tasks (django-q2)"
+WORKER_TASKS_PERMISSION = "django_q.view_failure"
 
 
-def dashboard_panel(name: str, *, caption: str):
+def dashboard_panel(name: str, *, caption: str, permission: str | None = None):
     """Register the decorated function, returning rows, as a panel of the support
-    dashboard. Panels show in the order registered, before the worker's tasks."""
+    dashboard. Panels show in the order registered, before the worker's tasks; with a
+    `permission`, only to staff who have it (and are counted only for them)."""
 
     def register(rows: Callable[[], Rows]) -> Callable[[], Rows]:
-        _panels[name] = DashboardPanel(caption=caption, rows=rows)
+        _panels[name] = DashboardPanel(caption=caption, rows=rows, permission=permission)
         return rows
 
     return register
@@ -126,12 +129,17 @@ def _caption_of(name: str) -> str:
     return WORKER_TASKS_CAPTION if name == WORKER_TASKS else _panels[name].caption
 
 
-def support_dashboard() -> dict[str, Rows]:
-    """What support checks first, by panel: the apps' panels, then the worker's tasks."""
-    return {
-        **{name: panel.rows() for name, panel in _panels.items()},
-        WORKER_TASKS: worker_tasks(),
-    }
+def support_dashboard(user=None) -> dict[str, Rows]:
+    """What support checks first, by panel: the apps' panels, then the worker's tasks;
+    with a `user`, only the panels they may see."""
+
+    def may_see(permission: str | None) -> bool:
+        return user is None or permission is None or user.has_perm(permission)
+
+    dashboard = {name: panel.rows() for name, panel in _panels.items() if may_see(panel.permission)}
+    if may_see(WORKER_TASKS_PERMISSION):
+        dashboard[WORKER_TASKS] = worker_tasks()
+    return dashboard
 
 
 def worker_tasks() -> Rows:
