@@ -134,6 +134,39 @@ def test_an_oversized_body_stops_at_caddy_and_a_large_one_gets_the_apis_413(tmp_
         assert answer.json()["code"] == "request_too_large"
 
 
+def test_a_client_trickling_its_headers_is_cut_off(tmp_path):
+    # Without a proxy in front, such a client held a gunicorn connection for as long as
+    # it liked. Caddy gives the whole header 10 s (read_header).
+    with behind_caddy(tmp_path) as proxy:
+        port = int(proxy.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as connection:
+            started = time.monotonic()
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            closed_after = None
+            for _ in range(20):
+                try:
+                    connection.sendall(b"X")  # one byte of a header line a second
+                except OSError:
+                    closed_after = time.monotonic() - started
+                    break
+                time.sleep(1)
+                # A 408, or nothing, then the close.
+                connection.setblocking(False)
+                try:
+                    if connection.recv(4096) == b"":
+                        closed_after = time.monotonic() - started
+                        break
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    closed_after = time.monotonic() - started
+                    break
+                finally:
+                    connection.setblocking(True)
+    assert closed_after is not None, "Caddy kept a trickling client for 20 s"
+    assert 9 <= closed_after <= 14
+
+
 def test_an_event_stream_passes_through_at_once(tmp_path, django_db_blocker):
     ann = person("ann")
     with behind_caddy(tmp_path, LIVE_HEARTBEAT_SECONDS="1") as proxy:
