@@ -54,10 +54,11 @@ def open_stream(*, user: User) -> int:
     return stream.id
 
 
-def stream_may_go_on(*, stream_id: int) -> bool:
-    """Whether the stream is still counted and its user may still use the API (not
+def streams_going_on(*, stream_ids: list[int]) -> set[int]:
+    """Those of the streams still counted whose user may still use the API (not
     deactivated, deleted or logged out everywhere)."""
-    return OpenStream.objects.filter(id=stream_id, user__is_active=True).exists()
+    going_on = OpenStream.objects.filter(id__in=stream_ids, user__is_active=True)
+    return set(going_on.values_list("id", flat=True))
 
 
 def close_stream(*, stream_id: int) -> None:

@@ -1,6 +1,7 @@
 """`POST /auth/stream-ticket` and `GET /events`: the caller's job changes as Server-Sent Events."""
 
 import asyncio
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -26,6 +27,8 @@ from live.broker import CATCH_UP, DRAIN, broker, uses_listen
 from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors
 from videos.serializers import VideoJobSerializer
+
+logger = logging.getLogger(__name__)
 
 
 class StreamTicketSerializer(serializers.Serializer):
@@ -207,10 +210,68 @@ def _close_stream(stream_id: int) -> None:
         connection.close()  # the row is pushed out by the user's next streams
 
 
+# Put in a stream's queue when it must end (see _StreamChecks).
+CLOSE = -2
+
+
+class _OpenStream:
+    def __init__(self, queue: asyncio.Queue | None) -> None:
+        self.queue = queue
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+        if self.queue is not None:
+            self.queue.put_nowait(CLOSE)  # wake it now; a polling stream looks each second
+
+
+class _StreamChecks:
+    """Once a heartbeat, one query for all the streams of this process: those no longer
+    counted (pushed out by newer ones, or their user logged out everywhere or was
+    deleted) or whose user was deactivated end, rather than go on sending signed links.
+    One query per process, not one per stream: thousands of idle streams stay cheap."""
+
+    def __init__(self) -> None:
+        self._streams: dict[int, _OpenStream] = {}
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, stream_id: int, queue: asyncio.Queue | None) -> _OpenStream:
+        self._streams[stream_id] = stream = _OpenStream(queue)
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._loop is not loop:
+            self._loop = loop
+            self._task = loop.create_task(self._run(), name="live-stream-checks")
+        return stream
+
+    def remove(self, stream_id: int) -> None:
+        self._streams.pop(stream_id, None)
+
+    async def _run(self) -> None:
+        going_on = _in_worker_thread(services.streams_going_on)
+        while self._streams:
+            await asyncio.sleep(settings.LIVE_HEARTBEAT_SECONDS)
+            ids = list(self._streams)
+            if not ids:
+                return
+            try:
+                alive = await going_on(stream_ids=ids)
+            except DatabaseError:
+                logger.warning("could not check the open event streams; trying again")
+                continue
+            for stream_id in set(ids) - alive:
+                stream = self._streams.pop(stream_id, None)
+                if stream is not None:
+                    stream.close()
+
+
+_checks = _StreamChecks()
+
+
 async def _stream(user, request, resume_after: int | None, stream_id: int):
     listen = uses_listen()
     queue = broker.subscribe(user.pk) if listen else None
-    may_go_on = _in_worker_thread(services.stream_may_go_on)
+    checked = _checks.add(stream_id, queue)
     try:
         if listen:
             await broker.wait_listening(timeout=5)
@@ -226,23 +287,16 @@ async def _stream(user, request, resume_after: int | None, stream_id: int):
             for event_id, data in await frames(user=user, request=request, after=last, replay=True):
                 last = max(last, event_id)
                 yield _frame(event_id, data)
-        sent_at = checked_at = time.monotonic()
+        sent_at = time.monotonic()
         while True:
-            now = time.monotonic()
-            heartbeat_in = settings.LIVE_HEARTBEAT_SECONDS - (now - sent_at)
-            # Once a heartbeat, busy or not: is the stream still counted, its user still
-            # active and logged in? Else it ends: it would go on sending signed file links.
-            check_in = settings.LIVE_HEARTBEAT_SECONDS - (now - checked_at)
-            wait = min(heartbeat_in, check_in)
-            wait = wait if listen else min(wait, settings.LIVE_POLL_SECONDS)
+            heartbeat_in = settings.LIVE_HEARTBEAT_SECONDS - (time.monotonic() - sent_at)
+            wait = heartbeat_in if listen else min(heartbeat_in, settings.LIVE_POLL_SECONDS)
             notified = await _next_wake(queue, max(wait, 0))
             if broker.draining:
                 return
-            if time.monotonic() - checked_at >= settings.LIVE_HEARTBEAT_SECONDS:
-                checked_at = time.monotonic()
-                if not await may_go_on(stream_id=stream_id):
-                    yield b": closed\n\n"
-                    return
+            if checked.closed:
+                yield b": closed\n\n"
+                return
             if notified is None and time.monotonic() - sent_at >= settings.LIVE_HEARTBEAT_SECONDS:
                 sent_at = time.monotonic()
                 yield b": heartbeat\n\n"
@@ -255,6 +309,7 @@ async def _stream(user, request, resume_after: int | None, stream_id: int):
                 sent_at = time.monotonic()
                 yield _frame(event_id, data)
     finally:
+        _checks.remove(stream_id)
         if queue is not None:
             broker.unsubscribe(user.pk, queue)
         # Not awaited: a generator closed by a client that went away can't wait.
@@ -273,4 +328,4 @@ async def _next_wake(queue, timeout: float) -> list[int] | None:
     ids = [first]
     while not queue.empty():
         ids.append(queue.get_nowait())
-    return [event_id for event_id in ids if event_id not in (CATCH_UP, DRAIN)]
+    return [event_id for event_id in ids if event_id not in (CATCH_UP, DRAIN, CLOSE)]

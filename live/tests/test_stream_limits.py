@@ -11,8 +11,9 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import User
 from live.models import OpenStream
-from live.tests.server import EventReader
+from live.tests.server import EventReader, asgi_web
 from testing import PASSWORD, api_for, person
+from tests.helpers import served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -119,3 +120,13 @@ def test_stream_tickets_are_throttled_per_user(monkeypatch):
     assert refused.status_code == 429 and refused.json()["code"] == "throttled"
     assert 0 < int(refused["Retry-After"]) <= 60
     assert bob.post("/auth/stream-ticket").status_code == 201
+
+
+def test_a_polling_stream_ends_too(tmp_path):
+    """Without LISTEN (SQLite under `make run`) the stream looks each second."""
+    env = served_env(tmp_path, LIVE_LISTEN="false", LIVE_HEARTBEAT_SECONDS="1")
+    ann = person("ann")
+    with asgi_web(tmp_path, env) as base_url, stream(base_url, ticket_for(ann)) as reader:
+        stays_open(reader)
+        User.objects.filter(pk=ann.pk).update(is_active=False)
+        assert ends_soon(reader) <= WITHIN_A_HEARTBEAT
