@@ -119,3 +119,13 @@ def test_the_order_rate_counts_jobs_not_requests(sora_provider, monkeypatch, lim
     assert 0 < int(refused["Retry-After"]) <= 60
     assert [order(client, prompt=f"Single {n}").status_code for n in range(3)] == [201, 201, 429]
     assert VideoJob.objects.filter(owner=alice).count() == 7
+
+
+def test_a_refused_order_keeps_no_answer_for_its_idempotency_key(sora_provider, limit):
+    alice = person("alice", credits=5_000)
+    jobs = held_jobs(alice, 10)
+    client = api_for(alice)
+    assert order(client, idempotency_key="k-1").json()["code"] == "too_many_jobs"
+    VideoJob.objects.filter(pk=jobs[0].pk).update(status=JobStatus.COMPLETED)
+    again = order(client, idempotency_key="k-1")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
