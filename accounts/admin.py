@@ -26,6 +26,18 @@ RECENT_JOBS = 10
 USAGE_DAYS = 30
 # What makes someone staff, or more powerful: only a superuser may change these.
 PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+# Each panel shows another app's data: only to staff who may view it on its own page.
+PANEL_PERMISSIONS = {
+    "wallet_panel": "wallet.view_wallet",
+    "available_credits": "wallet.view_wallet",
+    "usage_panel": "wallet.view_ledgerentry",  # summed from the ledger
+    "entries_panel": "wallet.view_ledgerentry",
+    "jobs_panel": "videos.view_videojob",
+}
+
+
+def _hidden_panels(request) -> set[str]:
+    return {name for name, perm in PANEL_PERMISSIONS.items() if not request.user.has_perm(perm)}
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -85,6 +97,19 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        hidden = _hidden_panels(request)
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            fields = [field for field in options["fields"] if field not in hidden]
+            if fields:
+                fieldsets.append((name, {**options, "fields": fields}))
+        return fieldsets
+
+    def get_list_display(self, request):
+        hidden = _hidden_panels(request)
+        return [column for column in super().get_list_display(request) if column not in hidden]
 
     def get_readonly_fields(self, request, obj=None):
         # Read-only fields are left out of the form too, so a forged POST cannot set them.

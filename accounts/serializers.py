@@ -2,7 +2,8 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts import services
 from accounts.models import User
@@ -94,6 +95,25 @@ class RefreshSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class LogoutSerializer(RefreshSerializer):
+    everywhere = serializers.BooleanField(
+        default=False,
+        help_text="End every session of the account: all its refresh tokens stop working "
+        "and its open event streams end.",
+    )
+
+
+class FamilyRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's rotation; a replayed rotated token also revokes its whole family."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except TokenError:
+            services.revoke_family_if_reused(attrs["refresh"])
+            raise
+
+
 def tokens_for(user: User) -> dict:
-    refresh = RefreshToken.for_user(user)
+    refresh = services.start_session(user=user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}

@@ -1,4 +1,5 @@
-"""Account actions: the only code that creates, verifies, re-keys and deletes users."""
+"""Account actions: the only code that creates, verifies, re-keys and deletes users, and
+the one that starts and ends their sessions (refresh token families)."""
 
 import logging
 import uuid
@@ -6,16 +7,24 @@ import uuid
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import emails, tokens
 from accounts.exceptions import EmailTaken, TokenInvalid, WrongPassword
 from accounts.models import User
-from accounts.signals import account_deleted, email_verified
+from accounts.signals import account_deleted, email_verified, sessions_ended
 
 logger = logging.getLogger(__name__)
 
 DELETED_EMAIL_DOMAIN = "deleted.invalid"
+
+# A login's id, in its refresh token and so in every token rotated from it (simplejwt
+# copies the claims it does not own): what a replayed rotated token revokes.
+FAMILY_CLAIM = "fam"
 
 
 def email_is_taken(email: str) -> bool:
@@ -122,18 +131,6 @@ def _set_password(user: User, password: str) -> None:
     revoke_refresh_tokens(user=user)
 
 
-def revoke_refresh_tokens(*, user: User, except_jti: str | None = None) -> int:
-    """Blacklist every refresh token issued to the user (but `except_jti`); how many were
-    still alive. Their access tokens run out on their own (minutes)."""
-    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    if except_jti is not None:
-        outstanding = outstanding.exclude(jti=except_jti)
-    revoked = BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
-    )
-    return len(revoked)
-
-
 # --- Deletion ---------------------------------------------------------------------------
 
 
@@ -164,3 +161,75 @@ def delete_account(*, user: User, staff: User | None = None) -> User:
     account_deleted.send(sender=User, user=user, staff=staff)
     logger.info("account %s deleted by %s", user.pk, f"staff {staff.pk}" if staff else "its owner")
     return user
+
+
+def start_session(*, user: User) -> RefreshToken:
+    """A refresh token for a new login: the first of a new family."""
+    refresh = RefreshToken.for_user(user)
+    refresh[FAMILY_CLAIM] = uuid.uuid4().hex
+    # for_user stored the token before it had its family: store the one handed out.
+    OutstandingToken.objects.filter(jti=refresh[api_settings.JTI_CLAIM]).update(token=str(refresh))
+    return refresh
+
+
+def revoke_refresh_tokens(
+    user: User, *, family: str | None = None, except_jti: str | None = None
+) -> int:
+    """Blacklist the user's refresh tokens that still work (all, those of one family, or
+    all but `except_jti`); how many. Access tokens live out their JWT_ACCESS_MINUTES."""
+    usable = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    if except_jti is not None:
+        usable = usable.exclude(jti=except_jti)
+    if family is not None:
+        # Rotation blacklists as it goes: a family has about one usable token, so these
+        # are few. They are our own, stored when issued: read, not verified again.
+        usable = [token for token in usable if _claims(token.token).get(FAMILY_CLAIM) == family]
+    blacklisted = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in usable], ignore_conflicts=True
+    )
+    return len(blacklisted)
+
+
+def revoke_family_if_reused(raw_token: str) -> bool:
+    """Called with a refresh token that was refused: when it is genuine, unexpired and
+    blacklisted (rotated or logged out), someone replays it, so every token descended
+    from the same login is revoked (OWASP's refresh token reuse detection)."""
+    try:
+        claims = token_backend.decode(raw_token, verify=True)
+    except TokenBackendError:
+        return False
+    jti = claims.get(api_settings.JTI_CLAIM)
+    if claims.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or not jti:
+        return False
+    if not BlacklistedToken.objects.filter(token__jti=jti).exists():
+        return False
+    user = User.objects.filter(pk=claims.get(api_settings.USER_ID_CLAIM)).first()
+    if user is None:
+        return False
+    # A token from before families (no claim) can't name its descendants: revoke all.
+    revoked = revoke_refresh_tokens(user, family=claims.get(FAMILY_CLAIM))
+    logger.warning(
+        "a rotated refresh token of user %s was used again: %d token(s) of its family revoked",
+        user.pk,
+        revoked,
+    )
+    return True
+
+
+def log_out_everywhere(*, user: User) -> None:
+    """End every session: all refresh tokens blacklisted, open event streams ended."""
+    revoke_refresh_tokens(user)
+    sessions_ended.send(sender=User, user=user)
+
+
+def user_of_token(token: RefreshToken) -> User | None:
+    return User.objects.filter(pk=token.payload.get(api_settings.USER_ID_CLAIM)).first()
+
+
+def _claims(token: str) -> dict:
+    try:
+        return token_backend.decode(token, verify=False)
+    except TokenBackendError:
+        return {}

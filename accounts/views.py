@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -20,6 +19,7 @@ from accounts.serializers import (
     DetailSerializer,
     EmailSerializer,
     LoginSerializer,
+    LogoutSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     RefreshSerializer,
@@ -30,6 +30,7 @@ from accounts.serializers import (
     tokens_for,
 )
 from accounts.throttles import PasswordResetEmailThrottle
+from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors
 
 
@@ -99,7 +100,10 @@ class LoginView(_NoStore, _AuthThrottled):
 
 
 class RefreshView(_NoStore, TokenRefreshView):
-    """Trade a refresh token for a new pair; the old refresh token is blacklisted."""
+    """Trade a refresh token for a new pair; the old refresh token is blacklisted, and
+    using it again revokes every token of its login."""
+
+    _serializer_class = "accounts.serializers.FamilyRefreshSerializer"
 
     @extend_schema(
         summary="Refresh the token pair",
@@ -113,16 +117,24 @@ class RefreshView(_NoStore, TokenRefreshView):
 class LogoutView(_Public):
     @extend_schema(
         summary="Log out",
-        request=RefreshSerializer,
+        request=LogoutSerializer,
         responses={205: OpenApiResponse(description="Logged out."), **errors(401)},
+        description="Blacklist this refresh token; with `everywhere`, every refresh token "
+        "of the account, and its open event streams end (access tokens already handed out "
+        "live out their few minutes).",
     )
     def post(self, request):
-        serializer = RefreshSerializer(data=request.data)
+        serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            token = RefreshToken(serializer.validated_data["refresh"])
+            token.blacklist()
         except TokenError as error:
             raise TokenNotValid(str(error)) from None
+        if serializer.validated_data["everywhere"]:
+            user = services.user_of_token(token)
+            if user is not None:
+                services.log_out_everywhere(user=user)
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 

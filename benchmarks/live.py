@@ -62,6 +62,10 @@ def run(base_url: str, workdir: Path) -> list[Result]:
             Q_SYNC="true",
             LIVE_HEARTBEAT_SECONDS="5",
             AUTH_THROTTLE_RATE="10000/minute",
+            # 2,000 streams of 20 users: what a stream costs, not the per-user limits.
+            LIVE_MAX_STREAMS_PER_USER="1000",
+            LIVE_TICKET_THROTTLE_RATE="100000/minute",
+            MAX_JOBS_IN_FLIGHT="1000",
             WELCOME_CREDITS="100000",
             WELCOME_CREDITS_AFTER="registration",  # no verification email opened here
         ) as web,

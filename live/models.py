@@ -36,3 +36,24 @@ class StreamTicket(models.Model):
 
     def __str__(self) -> str:
         return f"stream ticket of {self.user_id}"
+
+
+class OpenStream(models.Model):
+    """An event stream being served, in whichever web process: at most
+    LIVE_MAX_STREAMS_PER_USER per user. A stream whose row is gone (a newer stream pushed
+    it out, its user logged out everywhere or was deleted) ends at its next check.
+
+    A process killed without closing its streams leaves rows behind; they are the oldest,
+    so the user's next streams push them out.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "live_open_streams"
+        indexes = [models.Index(fields=["user", "-id"], name="live_open_streams_user")]
+
+    def __str__(self) -> str:
+        return f"stream {self.id} of {self.user_id}"

@@ -1,4 +1,5 @@
-"""Stream tickets (issue, redeem once) and pruning of old events."""
+"""Stream tickets (issue, redeem once), the open streams of each user, and pruning of old
+events."""
 
 import hashlib
 import secrets
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
-from live.models import JobEvent, StreamTicket
+from live.models import JobEvent, OpenStream, StreamTicket
 
 # Longer input is not a ticket we issued; refuse it without hashing megabytes.
 _MAX_TICKET_LENGTH = 128
@@ -39,6 +40,35 @@ def redeem_stream_ticket(*, ticket: str) -> User | None:
     if deleted != 1 or found.expires_at <= timezone.now() or not found.user.is_active:
         return None
     return found.user
+
+
+def open_stream(*, user: User) -> int:
+    """Count a new stream of `user`, pushing out their oldest beyond
+    LIVE_MAX_STREAMS_PER_USER (those end at their next check); the new stream's id."""
+    stream = OpenStream.objects.create(user=user)
+    kept = settings.LIVE_MAX_STREAMS_PER_USER
+    oldest = OpenStream.objects.filter(user=user).order_by("-id").values_list("id", flat=True)
+    pushed_out = list(oldest[kept:])
+    if pushed_out:
+        OpenStream.objects.filter(id__in=pushed_out).delete()
+    return stream.id
+
+
+def streams_going_on(*, stream_ids: list[int]) -> set[int]:
+    """Those of the streams still counted whose user may still use the API (not
+    deactivated, deleted or logged out everywhere)."""
+    going_on = OpenStream.objects.filter(id__in=stream_ids, user__is_active=True)
+    return set(going_on.values_list("id", flat=True))
+
+
+def close_stream(*, stream_id: int) -> None:
+    OpenStream.objects.filter(id=stream_id).delete()
+
+
+def end_streams_of(*, user) -> int:
+    """The user's streams end at their next check (they logged out everywhere)."""
+    deleted, _ = OpenStream.objects.filter(user=user).delete()
+    return deleted
 
 
 def prune_live_tables(*, now: datetime | None = None) -> tuple[int, int]:

@@ -1,6 +1,7 @@
 """`POST /auth/stream-ticket` and `GET /events`: the caller's job changes as Server-Sent Events."""
 
 import asyncio
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -23,8 +24,11 @@ from rest_framework.views import APIView
 
 from live import selectors, services
 from live.broker import CATCH_UP, DRAIN, broker, uses_listen
+from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors
 from videos.serializers import VideoJobSerializer
+
+logger = logging.getLogger(__name__)
 
 
 class StreamTicketSerializer(serializers.Serializer):
@@ -33,7 +37,11 @@ class StreamTicketSerializer(serializers.Serializer):
 
 
 class StreamTicketView(APIView):
-    """A ticket that opens one event stream, for EventSource (which can't send a token)."""
+    """A ticket that opens one event stream, for EventSource (which can't send a token).
+    Each is a row: tickets are throttled per user (LIVE_TICKET_THROTTLE_RATE)."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "stream_ticket"
 
     @extend_schema(
         summary="A ticket for the event stream",
@@ -113,7 +121,10 @@ with `data` the job as `GET /videos/{id}` returns it (its state when sent). A co
 sends `Last-Event-ID` (or pass `?last_event_id=`): the stream first replays what changed
 since, up to the last 1,000 events of the last 24 hours (the latest state of each job),
 then goes live. Open it with a ticket from `POST /auth/stream-ticket`: single use, valid
-60 s, so a reconnect needs a new ticket.
+60 s, so a reconnect needs a new ticket (tickets are throttled per user, 30 a minute by
+default). A user has at most 5 streams open (`LIVE_MAX_STREAMS_PER_USER`): opening another
+ends the oldest. A stream also ends, within a heartbeat, once its user is deactivated or
+logs out everywhere; it says `: closed` first.
 """
 
 
@@ -185,17 +196,84 @@ class EventStreamView(APIView):
                 },
                 status=401,
             )
+        stream_id = await _in_worker_thread(services.open_stream)(user=user)
         response = StreamingHttpResponse(
-            _stream(user, request, resume_after), content_type="text/event-stream"
+            _stream(user, request, resume_after, stream_id), content_type="text/event-stream"
         )
         response["Cache-Control"] = "no-store"
         response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
         return response
 
 
-async def _stream(user, request, resume_after: int | None):
+def _close_stream(stream_id: int) -> None:
+    try:
+        services.close_stream(stream_id=stream_id)
+    except DatabaseError:
+        connection.close()  # the row is pushed out by the user's next streams
+
+
+# Put in a stream's queue when it must end (see _StreamChecks).
+CLOSE = -2
+
+
+class _OpenStream:
+    def __init__(self, queue: asyncio.Queue | None) -> None:
+        self.queue = queue
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+        if self.queue is not None:
+            self.queue.put_nowait(CLOSE)  # wake it now; a polling stream looks each second
+
+
+class _StreamChecks:
+    """Once a heartbeat, one query for all the streams of this process: those no longer
+    counted (pushed out by newer ones, or their user logged out everywhere or was
+    deleted) or whose user was deactivated end, rather than go on sending signed links.
+    One query per process, not one per stream: thousands of idle streams stay cheap."""
+
+    def __init__(self) -> None:
+        self._streams: dict[int, _OpenStream] = {}
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, stream_id: int, queue: asyncio.Queue | None) -> _OpenStream:
+        self._streams[stream_id] = stream = _OpenStream(queue)
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._loop is not loop:
+            self._loop = loop
+            self._task = loop.create_task(self._run(), name="live-stream-checks")
+        return stream
+
+    def remove(self, stream_id: int) -> None:
+        self._streams.pop(stream_id, None)
+
+    async def _run(self) -> None:
+        going_on = _in_worker_thread(services.streams_going_on)
+        while self._streams:
+            await asyncio.sleep(settings.LIVE_HEARTBEAT_SECONDS)
+            ids = list(self._streams)
+            if not ids:
+                return
+            try:
+                alive = await going_on(stream_ids=ids)
+            except DatabaseError:
+                logger.warning("could not check the open event streams; trying again")
+                continue
+            for stream_id in set(ids) - alive:
+                stream = self._streams.pop(stream_id, None)
+                if stream is not None:
+                    stream.close()
+
+
+_checks = _StreamChecks()
+
+
+async def _stream(user, request, resume_after: int | None, stream_id: int):
     listen = uses_listen()
     queue = broker.subscribe(user.pk) if listen else None
+    checked = _checks.add(stream_id, queue)
     try:
         if listen:
             await broker.wait_listening(timeout=5)
@@ -218,6 +296,9 @@ async def _stream(user, request, resume_after: int | None):
             notified = await _next_wake(queue, max(wait, 0))
             if broker.draining:
                 return
+            if checked.closed:
+                yield b": closed\n\n"
+                return
             if notified is None and time.monotonic() - sent_at >= settings.LIVE_HEARTBEAT_SECONDS:
                 sent_at = time.monotonic()
                 yield b": heartbeat\n\n"
@@ -230,8 +311,11 @@ async def _stream(user, request, resume_after: int | None):
                 sent_at = time.monotonic()
                 yield _frame(event_id, data)
     finally:
+        _checks.remove(stream_id)
         if queue is not None:
             broker.unsubscribe(user.pk, queue)
+        # Not awaited: a generator closed by a client that went away can't wait.
+        _database_threads.submit(_close_stream, stream_id)
 
 
 async def _next_wake(queue, timeout: float) -> list[int] | None:
@@ -246,4 +330,4 @@ async def _next_wake(queue, timeout: float) -> list[int] | None:
     ids = [first]
     while not queue.empty():
         ids.append(queue.get_nowait())
-    return [event_id for event_id in ids if event_id not in (CATCH_UP, DRAIN)]
+    return [event_id for event_id in ids if event_id not in (CATCH_UP, DRAIN, CLOSE)]

@@ -24,7 +24,9 @@ STORYCRAFT_DEPLOY=compose
 DJANGO_SECRET_KEY={django_secret_key}
 JWT_SECRET={jwt_secret}
 POSTGRES_PASSWORD={postgres_password}
-# Edit these three before the first start.
+# Edit these before the first start. DOMAIN gets its certificate automatically (its DNS
+# must point here, ports 80 and 443 open); ALLOWED_HOSTS names it too.
+DOMAIN=api.example.com
 ALLOWED_HOSTS=api.example.com
 FRONTEND_ORIGINS=https://app.example.com
 OPENAI_API_KEY=

@@ -25,9 +25,12 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from rest_framework.throttling import SimpleRateThrottle
 
+from storycraft.proxies import ClientIPMixin
 
-class AdminLoginThrottle(SimpleRateThrottle):
-    """Admin login attempts per client IP, at the API login's rate (AUTH_THROTTLE_RATE).
+
+class AdminLoginThrottle(ClientIPMixin, SimpleRateThrottle):
+    """Admin login attempts per client IP (storycraft.proxies: TRUSTED_PROXIES decides
+    whose X-Forwarded-For counts), at the API login's rate (AUTH_THROTTLE_RATE).
 
     Counted apart from the API's, in the same shared cache: a locked-out address can
     still use the API, and other addresses can still log in.
@@ -102,19 +105,22 @@ Rows = list[dict]
 class DashboardPanel:
     caption: str
     rows: Callable[[], Rows]
+    permission: str | None = None  # who may see its counts ("app.view_model")
 
 
 _panels: dict[str, DashboardPanel] = {}
 WORKER_TASKS = "tasks"
 WORKER_TASKS_CAPTION = "Worker tasks (django-q2)"
+WORKER_TASKS_PERMISSION = "django_q.view_failure"
 
 
-def dashboard_panel(name: str, *, caption: str):
+def dashboard_panel(name: str, *, caption: str, permission: str | None = None):
     """Register the decorated function, returning rows, as a panel of the support
-    dashboard. Panels show in the order registered, before the worker's tasks."""
+    dashboard. Panels show in the order registered, before the worker's tasks; with a
+    `permission`, only to staff who have it (and are counted only for them)."""
 
     def register(rows: Callable[[], Rows]) -> Callable[[], Rows]:
-        _panels[name] = DashboardPanel(caption=caption, rows=rows)
+        _panels[name] = DashboardPanel(caption=caption, rows=rows, permission=permission)
         return rows
 
     return register
@@ -126,12 +132,16 @@ def _caption_of(name: str) -> str:
 
 def support_dashboard(request=None) -> dict[str, Rows]:
     """What support checks first, by panel: the apps' panels, then the worker's tasks.
-    Given the request, only the rows whose page its user may open, and the panels left
-    with any (a count whose link answers 403 is no help)."""
-    dashboard = {
-        **{name: panel.rows() for name, panel in _panels.items()},
-        WORKER_TASKS: worker_tasks(),
-    }
+    Given the request, only the panels its user may see, the rows whose page they may
+    open, and the panels left with any (a count whose link answers 403 is no help)."""
+    user = request.user if request is not None else None
+
+    def may_see(permission: str | None) -> bool:
+        return user is None or permission is None or user.has_perm(permission)
+
+    dashboard = {name: panel.rows() for name, panel in _panels.items() if may_see(panel.permission)}
+    if may_see(WORKER_TASKS_PERMISSION):
+        dashboard[WORKER_TASKS] = worker_tasks()
     if request is None:
         return dashboard
     opened = {

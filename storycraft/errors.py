@@ -19,7 +19,12 @@ import sys
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, RequestDataTooBig
+from django.core.exceptions import (
+    DisallowedHost,
+    ImproperlyConfigured,
+    PermissionDenied,
+    RequestDataTooBig,
+)
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views import defaults
@@ -167,6 +172,27 @@ class JsonErrorsMiddleware:
             detail, code = DJANGO_ERRORS[413]
             return JsonResponse({"detail": detail, "code": code}, status=413)
         return None
+
+
+class DisallowedHostMiddleware:
+    """Outermost: a Host outside ALLOWED_HOSTS gets the JSON 400 on API paths, DEBUG or not.
+
+    Django raises DisallowedHost from request.get_host() in the middleware above
+    JsonErrorsMiddleware, and under DEBUG answers with its technical page (settings, paths).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _wants_html(request):
+            try:
+                request.get_host()
+            except DisallowedHost as error:
+                logging.getLogger("django.security.DisallowedHost").warning("%s", error)
+                detail, code = DJANGO_ERRORS[400]
+                return JsonResponse({"detail": detail, "code": code}, status=400)
+        return self.get_response(request)
 
 
 def database_unavailable(request) -> HttpResponse:

@@ -37,7 +37,11 @@ ERROR_DESCRIPTIONS = {
     415: "The body is not `application/json`: `unsupported_media_type`.",
     416: "The Range is outside the file: `range_not_satisfiable`.",
     422: "Refused as a whole: `provider_rejected`, `idempotency_key_reused`.",
-    429: "Too many attempts from this address: `throttled`; retry after `Retry-After` seconds.",
+    429: (
+        "Too many attempts from this address or user: `throttled`; retry after `Retry-After` "
+        "seconds. An order while `MAX_JOBS_IN_FLIGHT` jobs are unfinished: `too_many_jobs`, "
+        "nothing was charged."
+    ),
     503: "The provider cannot take orders now: `provider_unavailable`; nothing was charged.",
 }
 VALIDATION_ERROR_DESCRIPTION = (

@@ -1,5 +1,6 @@
 """StoryCraft settings. Every value comes from the environment (.env is read when present)."""
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +34,20 @@ JWT_SECRET = JWT_SECRET or DEV_SECRET_PREFIX + "jwt-key-do-not-use-in-production
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 FRONTEND_ORIGINS = env_list("FRONTEND_ORIGINS", "http://localhost:3000")
+# The proxies (IPs or networks) whose X-Forwarded-For is believed, by uvicorn (live.worker)
+# and by the throttles (storycraft.proxies); none by default, loopback included.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES takes IP addresses or networks, comma separated, not {_proxy!r}."
+        ) from None
+if env_str("NUM_PROXIES") not in ("", "0"):
+    raise ImproperlyConfigured(
+        "NUM_PROXIES is gone: set TRUSTED_PROXIES to the proxies' addresses instead."
+    )
 
 INSTALLED_APPS = [
     "storycraft.admin.StoryCraftAdminConfig",
@@ -57,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a bad Host is a JSON 400 on API paths before anything asks for the host.
+    "storycraft.errors.DisallowedHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -200,8 +217,12 @@ REST_FRAMEWORK = {
         # Emails people can ask for: per user (resend) and per address asked about (reset).
         "verify_email_resend": env_str("VERIFY_EMAIL_RESEND_THROTTLE_RATE", "5/hour"),
         "password_reset_email": env_str("PASSWORD_RESET_THROTTLE_RATE", "5/hour"),
+        # POST /auth/stream-ticket, per user: each ticket is a row, each stream a connection.
+        "stream_ticket": env_str("LIVE_TICKET_THROTTLE_RATE", "30/minute"),
     },
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
+    # The client IP is storycraft.proxies.client_ip (TRUSTED_PROXIES), not DRF's count of
+    # proxies; 0 keeps any throttle that still asks DRF on REMOTE_ADDR.
+    "NUM_PROXIES": 0,
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # JSON bodies; no endpoint takes more
 # The picture a video starts from (POST /videos as multipart/form-data). Its bytes are not
@@ -289,6 +310,8 @@ WELCOME_CREDITS = env_int("WELCOME_CREDITS", 200, minimum=0)
 CREDIT_VALUE_USD = env_decimal("CREDIT_VALUE_USD", "0.01", minimum="0.000001")
 DEFAULT_MARGIN_PERCENT = env_decimal("DEFAULT_MARGIN_PERCENT", "30", minimum="0")
 POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 10, minimum=1)
+# Unfinished jobs (queued, in progress, downloading) one user may have; a batch counts its jobs.
+MAX_JOBS_IN_FLIGHT = env_int("MAX_JOBS_IN_FLIGHT", 10, minimum=1)
 # The poller: status requests in flight at once per poller process, and jobs per claim.
 POLL_CONCURRENCY = env_int("POLL_CONCURRENCY", 16, minimum=1)
 POLL_SWEEP_BATCH = env_int("POLL_SWEEP_BATCH", 500, minimum=1)
@@ -406,6 +429,8 @@ if env_bool("STORYCRAFT_ASGI", False):
 LIVE_TICKET_SECONDS = 60  # a stream ticket's life; it is single use
 # A comment line this often keeps proxies from closing an idle stream.
 LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 15, minimum=1)
+# Open event streams per user, across all web processes: a newer one ends the oldest.
+LIVE_MAX_STREAMS_PER_USER = env_int("LIVE_MAX_STREAMS_PER_USER", 5, minimum=1)
 LIVE_POLL_SECONDS = 1.0  # without PostgreSQL's LISTEN (SQLite), how often a stream looks
 # LISTEN/NOTIFY on PostgreSQL, polling elsewhere; LIVE_LISTEN=false forces polling.
 LIVE_LISTEN = env_bool("LIVE_LISTEN", True) if env_str("LIVE_LISTEN") else None

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django_q.models import Failure
 
 from storycraft.admin import support_dashboard
-from testing import person, staff, unfinished_job
+from testing import person, staff, support_agent, unfinished_job
 from videos.services.lifecycle import cancel_job, fail_job
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +55,18 @@ def test_the_admin_carries_storycraft_branding(client):
     page = client.get("/admin/").content.decode()
     assert "StoryCraft back office" in page
     assert "<title>Support dashboard | StoryCraft</title>" in page
+
+
+def test_the_dashboard_counts_only_what_the_staff_member_may_view(client):
+    unfinished_job(person("alice", credits=1000), minutes_ago=30)
+    client.force_login(support_agent("viv", "accounts.view_user"))
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert response.context["dashboard"] == {}
+    page = response.content.decode()
+    assert "Stuck jobs" not in page and "Failed tasks" not in page
+
+    client.force_login(support_agent("jo", "videos.view_videojob"))
+    dashboard = client.get("/admin/").context["dashboard"]
+    assert set(dashboard) == {"jobs"}
+    assert {row["label"]: row["count"] for row in dashboard["jobs"]}["Stuck jobs"] == 1

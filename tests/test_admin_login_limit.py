@@ -65,3 +65,37 @@ def test_looking_at_the_login_page_does_not_count(client, sam_account):
     for _ in range(ALLOWED + 5):
         assert client.get("/admin/login/", REMOTE_ADDR=MALLORY).status_code == 200
     assert admin_login(client, sam_account.email, PASSWORD).status_code == 302
+
+
+def test_a_spoofed_forwarded_for_does_not_reset_the_limit(client, sam_account):
+    for attempt in range(ALLOWED):
+        client.post(
+            "/admin/login/",
+            {"username": sam_account.email, "password": f"guess {attempt}"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}",
+        )
+    spoofed = client.post(
+        "/admin/login/",
+        {"username": sam_account.email, "password": PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.250",
+    )
+    assert spoofed.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(client, sam_account, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    for attempt in range(ALLOWED):
+        admin_login(client, sam_account.email, f"guess {attempt}", address="10.0.0.5")
+    proxied = {"REMOTE_ADDR": "10.0.0.5"}
+    # Every guess above came through the proxy without a header: the proxy's own count.
+    refused = client.post("/admin/login/", {"username": "x", "password": "y"}, **proxied)
+    assert refused.status_code == 429
+    other = client.post(
+        "/admin/login/",
+        {"username": sam_account.email, "password": PASSWORD, "next": "/admin/"},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+        **proxied,
+    )
+    assert other.status_code == 302

@@ -1,5 +1,6 @@
 """docker-compose.yml and the Dockerfile stay consistent with the settings they feed."""
 
+import ipaddress
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ from tests.helpers import ROOT
 
 SETTINGS = (ROOT / "storycraft" / "settings.py").read_text()
 ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()
+CADDYFILE = (ROOT / "docker" / "Caddyfile").read_text()
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
@@ -31,6 +33,7 @@ NOT_FOR_COMPOSE = {
     "EMULATOR_JOB_SECONDS",
     "LOCALSTRIPE_PORT",  # make run's fake Stripe; compose has DEBUG off, so never localstripe
     "STORYCRAFT_ASGI",  # set by storycraft/asgi.py in the web process itself
+    "NUM_PROXIES",  # read only to refuse it: TRUSTED_PROXIES replaced it
 }
 
 
@@ -90,11 +93,31 @@ def test_web_workers_outlive_a_slow_provider_call_and_hold_idle_streams():
 
 
 def test_only_the_proxy_may_claim_https():
-    # Port 8000 is published, so `*` would let any client send X-Forwarded-Proto: https.
-    assert SERVICES["web"]["environment"]["FORWARDED_ALLOW_IPS"] == (
-        "${FORWARDED_ALLOW_IPS:-127.0.0.1}"
-    )
-    assert '"${FORWARDED_ALLOW_IPS:-127.0.0.1}"' in ENTRYPOINT
+    # One setting for uvicorn (X-Forwarded-For, X-Forwarded-Proto) and the throttles;
+    # uvicorn's and gunicorn's own default would trust 127.0.0.1.
+    assert "FORWARDED_ALLOW_IPS" not in SERVICES["web"]["environment"]
+    assert "TRUSTED_PROXIES" in SERVICES["web"]["environment"]
+    assert '--forwarded-allow-ips "${TRUSTED_PROXIES:-}"' in ENTRYPOINT
+    assert '--forwarded-allow-ips "$TRUSTED_PROXIES"' in (ROOT / "Procfile").read_text()
+
+
+def test_caddy_alone_is_published_and_alone_trusted():
+    published = {name for name, service in SERVICES.items() if service.get("ports")}
+    assert published == {"caddy", "minio"}  # minio: the optional s3 profile's console
+    caddy_address = SERVICES["caddy"]["networks"]["default"]["ipv4_address"]
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(caddy_address) in ipaddress.ip_network(subnet)
+    trusted = SERVICES["web"]["environment"]["TRUSTED_PROXIES"]
+    assert trusted == f"${{TRUSTED_PROXIES:-{caddy_address}}}"
+    assert "./docker/Caddyfile:/etc/caddy/Caddyfile:ro" in SERVICES["caddy"]["volumes"]
+    assert SERVICES["caddy"]["environment"]["SITE_ADDRESS"] == "${DOMAIN:-localhost}"
+
+
+def test_caddy_drops_idle_connections_to_web_before_web_does():
+    caddy = re.search(r"keepalive \{\$WEB_KEEPALIVE:(\d+)s\}", CADDYFILE)
+    web = re.search(r"--keep-alive (\d+)", ENTRYPOINT)
+    assert caddy and web
+    assert int(caddy.group(1)) < int(web.group(1))
 
 
 def test_worker_runs_qcluster():
@@ -163,8 +186,9 @@ def test_web_has_a_healthcheck_on_healthz():
 def test_the_ports_match():
     (exposed,) = dockerfile("EXPOSE")
     assert "PORT=8000" in dockerfile("ENV")[0]
-    container_port = SERVICES["web"]["ports"][0].rsplit(":", 1)[1]
+    (container_port,) = SERVICES["web"]["expose"]
     assert exposed.strip() == container_port == "8000"
+    assert SERVICES["caddy"]["environment"]["WEB_UPSTREAM"] == "web:8000"
 
 
 def test_the_image_runs_as_a_non_root_user():
@@ -247,6 +271,35 @@ def test_docker_compose_accepts_the_file_with_a_deployment_env_file(compose_fold
     write_env(compose_folder, "--compose")
     result = compose_config(compose_folder, "--env-file", "deploy.env")
     assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert services["caddy"]["environment"]["SITE_ADDRESS"] == "api.example.com"
+    assert "ports" not in services["web"]
+
+
+@pytest.mark.skipif(
+    shutil.which("caddy") is None and not os.environ.get("CI"),
+    reason="needs caddy (apt-get install caddy; .ci/run installs it, and CI never skips)",
+)
+@pytest.mark.parametrize("site", ["api.example.com", "localhost", "http://127.0.0.1:8080"])
+def test_caddy_accepts_the_caddyfile_with_the_environment_compose_gives_it(tmp_path, site):
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path),
+        **SERVICES["caddy"]["environment"],
+        "SITE_ADDRESS": site,
+    }
+    caddyfile = str(ROOT / "docker" / "Caddyfile")
+    result = subprocess.run(
+        ["caddy", "validate", "--config", caddyfile, "--adapter", "caddyfile"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Valid configuration" in result.stdout + result.stderr
 
 
 @needs_compose
@@ -280,7 +333,6 @@ def test_the_emulator_keeps_the_app_environment_and_signs_webhooks_for_web():
         "WEB_CONCURRENCY",
         "GUNICORN_THREADS",
         "GUNICORN_TIMEOUT",
-        "FORWARDED_ALLOW_IPS",
     } <= set(emulator)
     assert emulator["EMULATOR_WEBHOOK_URL"] == "http://web:8000/webhooks/openai"
     assert emulator["EMULATOR_WEBHOOK_SECRET"] == "${OPENAI_WEBHOOK_SECRET:-}"

@@ -39,6 +39,7 @@ ANSWERS = [
         {"detail": "m", "code": "idempotency_key_reused"},
         None,
     ),
+    (videos.TooManyJobs("m"), 429, {"detail": "m", "code": "too_many_jobs"}, None),
     (videos.IdempotencyKeyInUse("m"), 409, {"detail": "m", "code": "idempotency_key_in_use"}, "2"),
     (videos.ProviderRejectedError("m"), 422, {"detail": "m", "code": "provider_rejected"}, None),
     (

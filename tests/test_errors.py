@@ -71,3 +71,19 @@ def test_the_root_is_a_json_index_with_links(client):
     assert links["schema"] == "http://testserver/schema"
     assert links["models"] == "http://testserver/models"
     assert links["admin"] == "http://testserver/admin/"
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize("path", ["/videos", "/auth/login", "/healthz", "/no/such/thing"])
+def test_a_bad_host_is_a_json_400_on_api_paths(client, settings, debug, path):
+    settings.DEBUG = debug
+    response = client.post(path, {}, content_type="application/json", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request.", "code": "bad_request"}
+    assert b"DisallowedHost" not in response.content
+
+
+def test_the_admin_keeps_its_html_for_a_bad_host(client):
+    response = client.get("/admin/login/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")

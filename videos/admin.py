@@ -48,7 +48,7 @@ class AttentionFilter(admin.SimpleListFilter):
         return queryset if condition is None else queryset.filter(condition)
 
 
-@dashboard_panel("jobs", caption="Video jobs needing attention")
+@dashboard_panel("jobs", caption="Video jobs needing attention", permission="videos.view_videojob")
 def jobs_needing_attention() -> list[dict]:
     """The support dashboard's first panel: the AttentionFilter's counts (one query)."""
     jobs = attention_counts()

@@ -37,6 +37,12 @@ class IdempotencyKeyInUse(DomainError):
     retry_after = 2
 
 
+class TooManyJobs(DomainError):
+    """The user already has MAX_JOBS_IN_FLIGHT unfinished jobs; nothing was created."""
+
+    code = "too_many_jobs"
+
+
 class ProviderRejectedError(DomainError):
     """The provider refused the job (its content or parameters); it failed, refunded."""
 

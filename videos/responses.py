@@ -17,6 +17,7 @@ from videos.exceptions import (
     PictureNotAccepted,
     ProviderRejectedError,
     ProviderUnavailableError,
+    TooManyJobs,
     UnverifiedWebhook,
     VideoNotFound,
 )
@@ -28,6 +29,7 @@ ERROR_STATUSES = {
     VideoNotFound: status.HTTP_404_NOT_FOUND,
     InvalidLink: status.HTTP_403_FORBIDDEN,
     InsufficientCreditsError: status.HTTP_402_PAYMENT_REQUIRED,
+    TooManyJobs: status.HTTP_429_TOO_MANY_REQUESTS,
     IdempotencyKeyReusedForOtherRequest: status.HTTP_422_UNPROCESSABLE_ENTITY,
     IdempotencyKeyInUse: status.HTTP_409_CONFLICT,
     ProviderRejectedError: status.HTTP_422_UNPROCESSABLE_ENTITY,

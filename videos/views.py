@@ -6,14 +6,15 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import OwnerCheckedJWTAuthentication, confirm_token_user
+from catalog.styles import STYLES
 from storycraft.conditional import etag_matches
 from storycraft.errors import domain_error_body, status_of
 from storycraft.pagination import NewestFirstCursorPagination
 from storycraft.parsers import BoundedJSONParser
+from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors, etag_parameters
 from videos import responses, selectors
 from videos.exceptions import VideoNotFound
@@ -96,8 +97,25 @@ def _has_idempotency_key(request) -> bool:
     return bool(request.headers.get("Idempotency-Key", "").strip())
 
 
+class _JobsThrottle(ScopedRateThrottle):
+    """ORDER_THROTTLE_RATE counts jobs, not requests: a batch of five styles counts five."""
+
+    def allow_request(self, request, view) -> bool:
+        self.jobs = view.jobs_ordered(request)
+        return super().allow_request(request, view)
+
+    def throttle_success(self) -> bool:
+        # The base class checked that one more fits; the whole order must.
+        if len(self.history) + self.jobs > self.num_requests:
+            return self.throttle_failure()
+        self.history[:0] = [self.now] * self.jobs
+        self.cache.set(self.key, self.history, self.duration)
+        return True
+
+
 class _OrderThrottled(APIView):
-    """Orders count against the user's ORDER_THROTTLE_RATE (429 with Retry-After)."""
+    """Orders count against the user's ORDER_THROTTLE_RATE (429 with Retry-After), one
+    per job they would make."""
 
     throttle_scope = "order"
     parser_classes = [BoundedJSONParser, MultiPartParser]
@@ -106,7 +124,10 @@ class _OrderThrottled(APIView):
     retry_on_lost_connection = staticmethod(_has_idempotency_key)
 
     def get_throttles(self):
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [_JobsThrottle()] if self.request.method == "POST" else []
+
+    def jobs_ordered(self, request) -> int:
+        return 1
 
 
 class VideoListView(_OrderThrottled):
@@ -167,6 +188,13 @@ class VideoListView(_OrderThrottled):
 
 
 class BatchView(_OrderThrottled):
+    def jobs_ordered(self, request) -> int:
+        # Before validation: a body that is not a list of styles is refused after this.
+        chosen = request.data.get("styles") if isinstance(request.data, dict) else None
+        if chosen is None:
+            return len(STYLES)
+        return max(len(chosen), 1) if isinstance(chosen, list) else 1
+
     @extend_schema(
         summary="Order one prompt in several styles",
         request={

@@ -366,6 +366,12 @@ def _locked_wallet(*, wallet_id: int) -> Wallet:
     return Wallet.objects.select_for_update().get(pk=wallet_id)
 
 
+def lock_wallet(*, user) -> Wallet:
+    """Lock the user's wallet row until the transaction ends: what must be decided one
+    order at a time (the videos app's jobs-in-flight limit) is, next to the hold."""
+    return _locked_wallet_of(user)
+
+
 def _locked_wallet_of(user) -> Wallet:
     wallet = Wallet.objects.select_for_update().filter(user=user).first()
     if wallet is None:

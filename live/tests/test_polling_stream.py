@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import RequestFactory
 
 from live import views
+from live.services import open_stream
 from live.tests.server import EventReader, asgi_web
 from testing import api_for, held_jobs, person
 from tests.helpers import served_env
@@ -65,9 +66,10 @@ def test_a_change_made_once_connected_is_sent_however_slow_the_stream_is(setting
     (job,) = held_jobs(ann)
     request = RequestFactory().get("/events")
     threads = ThreadPoolExecutor(max_workers=1)
+    stream_id = open_stream(user=ann)
 
     async def first_event() -> bytes:
-        stream = views._stream(ann, request, None)
+        stream = views._stream(ann, request, None, stream_id)
         try:
             assert b": connected" in await anext(stream)
             change = VideoJob.objects.filter(pk=job.pk).update

@@ -193,6 +193,7 @@ def test_the_books_stay_straight_through_chaos(tmp_path):
         PULL_MIN_INTERVAL_SECONDS="2",
         AUTH_THROTTLE_RATE="10000/minute",
         ORDER_THROTTLE_RATE="10000/minute",
+        MAX_JOBS_IN_FLIGHT="1000",  # the waves order faster than jobs finish
         WELCOME_CREDITS=str(WELCOME),
         # Its users sign up through the API and never open a verification email.
         WELCOME_CREDITS_AFTER="registration",

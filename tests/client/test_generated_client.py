@@ -24,6 +24,7 @@ def test_a_generated_client_does_the_whole_round_trip(
     sc = storycraft_client
     # The package exists only once the fixture has generated it, so not at module level.
     from storycraft_client.api.auth import (
+        auth_login_create,
         auth_logout_create,
         auth_me_retrieve,
         auth_refresh_create,
@@ -43,6 +44,8 @@ def test_a_generated_client_does_the_whole_round_trip(
     from storycraft_client.models import (
         BatchOrderRequest,
         Error,
+        LoginRequest,
+        LogoutRequest,
         RefreshRequest,
         RegisterRequest,
         TokenRequest,
@@ -135,16 +138,24 @@ def test_a_generated_client_does_the_whole_round_trip(
     missing = videos_retrieve.sync(job_id=uuid.uuid4(), client=api)
     assert isinstance(missing, Error) and missing.code == "not_found"
 
-    # Refresh, then log out: that refresh token is refused after.
+    # Refresh, then replay the rotated token: refused, and its whole family with it.
     pair = auth_refresh_create.sync(client=public, body=RefreshRequest(refresh=registered.refresh))
     assert pair.access and pair.refresh != registered.refresh
     reused = auth_refresh_create.sync(
         client=public, body=RefreshRequest(refresh=registered.refresh)
     )
     assert isinstance(reused, Error) and reused.code == "token_not_valid"
+    revoked = auth_refresh_create.sync(client=public, body=RefreshRequest(refresh=pair.refresh))
+    assert isinstance(revoked, Error) and revoked.code == "token_not_valid"
+
+    # Log in again, then log out everywhere: that refresh token is refused after.
+    session = auth_login_create.sync(
+        client=public,
+        body=LoginRequest(email="newcomer@example.com", password="a long good passphrase"),
+    )
     logged_out = auth_logout_create.sync_detailed(
-        client=public, body=RefreshRequest(refresh=pair.refresh)
+        client=public, body=LogoutRequest(refresh=session.refresh, everywhere=True)
     )
     assert logged_out.status_code == 205
-    after = auth_refresh_create.sync(client=public, body=RefreshRequest(refresh=pair.refresh))
+    after = auth_refresh_create.sync(client=public, body=RefreshRequest(refresh=session.refresh))
     assert isinstance(after, Error) and after.code == "token_not_valid"

@@ -153,6 +153,13 @@ class VideoJob(models.Model):
                 name="videos_job_due",
             ),
             models.Index(fields=["status", "created_at"], name="videos_job_status_age"),
+            # Each order counts its owner's unfinished jobs (MAX_JOBS_IN_FLIGHT): these
+            # few, not every job the owner ever had.
+            models.Index(
+                fields=["owner"],
+                condition=Q(status__in=["queued", "in_progress", "downloading"]),
+                name="videos_job_owner_unfinished",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

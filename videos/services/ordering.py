@@ -6,6 +6,7 @@ import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,8 +17,9 @@ from videos.exceptions import (
     InsufficientCreditsError,
     ProviderRejectedError,
     ProviderUnavailableError,
+    TooManyJobs,
 )
-from videos.models import Batch, JobStatus, VideoJob
+from videos.models import ACTIVE_STATUSES, Batch, JobStatus, VideoJob
 from videos.pricing import VideoSpec
 from videos.provider import get_provider
 from videos.provider.base import ProviderError, ProviderNotFound, ProviderVideo
@@ -25,7 +27,7 @@ from videos.provider.failures import UNAVAILABLE, public_failure, technical_deta
 from videos.services import lifecycle, pictures
 from videos.services.pictures import StartPicture
 from wallet.exceptions import InsufficientCredits
-from wallet.services import HoldRequest, reserve_credits
+from wallet.services import HoldRequest, lock_wallet, reserve_credits
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,22 @@ def _insufficient(error: InsufficientCredits) -> InsufficientCreditsError:
     return InsufficientCreditsError(
         f"This order costs {error.needed} credits; {error.available} are available."
     )
+
+
+def _check_jobs_in_flight(user, adding: int) -> None:
+    """At most MAX_JOBS_IN_FLIGHT unfinished jobs per user: each costs the operator at the
+    provider until it ends, whatever a cancel refunds. Called in the order's transaction
+    before its hold: the wallet row stays locked until commit, so concurrent orders of one
+    user count one after the other and none moves credits when refused."""
+    lock_wallet(user=user)
+    unfinished = VideoJob.objects.filter(owner=user, status__in=ACTIVE_STATUSES).count()
+    limit = settings.MAX_JOBS_IN_FLIGHT
+    if unfinished + adding > limit:
+        asked = "this video" if adding == 1 else f"these {adding} videos"
+        raise TooManyJobs(
+            f"At most {limit} videos may be unfinished at once; {unfinished} are, so "
+            f"{asked} would be too many. Order again when some have finished, or cancel some."
+        )
 
 
 def _new_job(
@@ -113,6 +131,7 @@ def order_video(
     [input_image] = _store_pictures(user, [job_id], spec.size, picture)
     try:
         with transaction.atomic():
+            _check_jobs_in_flight(user, 1)
             [hold] = reserve_credits(
                 user=user,
                 holds=[
@@ -136,10 +155,11 @@ def order_video(
                 picture=picture,
             )
             job.save(force_insert=True)
-    except (InsufficientCredits, IntegrityError) as error:
+    except (InsufficientCredits, TooManyJobs, IntegrityError) as error:
         _forget_pictures([input_image])
         # The same key may have raced in from a parallel request that won the wallet lock
-        # first (and perhaps spent the credits): then this is a retry, answered the same.
+        # first (and perhaps spent the credits or the room): then this is a retry, answered
+        # the same.
         existing = idempotency_key and (
             VideoJob.objects.filter(owner=user, idempotency_key=idempotency_key).first()
         )
@@ -202,6 +222,7 @@ def order_batch(
     input_images = _store_pictures(user, job_ids, first.size, picture)
     try:
         with transaction.atomic():
+            _check_jobs_in_flight(user, len(specs))
             batch = Batch.objects.create(
                 id=batch_id,
                 owner=user,
@@ -243,9 +264,12 @@ def order_batch(
     except InsufficientCredits as error:
         _forget_pictures(input_images)
         raise _insufficient(error) from None
-    except IntegrityError:
+    except (TooManyJobs, IntegrityError):
         _forget_pictures(input_images)
-        if not idempotency_key:
+        # As in order_video: a parallel request with the same key may have won the lock.
+        if not idempotency_key or not (
+            Batch.objects.filter(owner=user, idempotency_key=idempotency_key).exists()
+        ):
             raise
         batch = _check_replay(
             Batch.objects.get(owner=user, idempotency_key=idempotency_key), fingerprint

@@ -37,6 +37,12 @@ def running_jobs(count: int, *, credits: int = 5000) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
+def _many_jobs_of_one_user(settings):
+    """These tests fill the poller with one user's jobs, past MAX_JOBS_IN_FLIGHT."""
+    settings.MAX_JOBS_IN_FLIGHT = 100
+
+
+@pytest.fixture(autouse=True)
 def _no_other_jobs_due(request):
     """Jobs an earlier test committed (transactional tests) wait while these run; the
     test's transaction puts them back."""
