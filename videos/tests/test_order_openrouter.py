@@ -38,7 +38,7 @@ EMULATOR_MODELS = {
     MODEL: {
         "seconds": [4, 8],
         "sizes": ["1280x720", "720x1280", "720x720"],
-        "usd_per_second": {"1280x720": "0.10", "720x1280": "0.10", "720x720": "0.08"},
+        "usd_per_second": {"1280x720": "0.10", "720x1280": "0.10", "720x720": "0.10"},
     }
 }
 KEY_ENV = "STORYCRAFT_TEST_OPENROUTER_KEY"
@@ -115,7 +115,7 @@ def check_mp4(job: VideoJob, size: tuple[int, int], seconds: int) -> None:
     ("format_", "size", "dimensions", "usd"),
     [
         ("16:9", "1280x720", (1280, 720), Decimal("0.40")),
-        ("1:1", "720x720", (720, 720), Decimal("0.32")),
+        ("1:1", "720x720", (720, 720), Decimal("0.40")),
     ],
 )
 def test_an_order_completes_downloads_settles_and_records_the_cost(
