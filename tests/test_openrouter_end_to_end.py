@@ -79,7 +79,14 @@ def stack(tmp_path):
             Q_SYNC="true",  # downloads run in the request that sees a video completed
             PULL_MIN_INTERVAL_SECONDS="0",
         )
-        with gunicorn(tmp_path, env) as web_url:
+        # The Procfile's web process: the ASGI app under uvicorn workers.
+        with gunicorn(
+            tmp_path,
+            env,
+            "--worker-class",
+            "live.worker.UvicornWorker",
+            app="storycraft.asgi:application",
+        ) as web_url:
             yield {
                 "env": env,
                 "web": web_url,
