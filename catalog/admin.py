@@ -76,6 +76,12 @@ class CatalogModelForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        remix_changed = {"can_remix", "endpoint"} & set(self.changed_data)
+        if cleaned.get("can_remix") and cleaned.get("endpoint") and remix_changed:
+            try:
+                services.check_remix(cleaned["endpoint"])
+            except ValidationError as error:
+                self.add_error("can_remix", error.message_dict["can_remix"])
         enabling = cleaned.get("enabled") and self.instance.pk and not self.instance.enabled
         if enabling:
             try:
@@ -371,6 +377,7 @@ class ProviderEndpointAdmin(KeyWarningMixin, admin.ModelAdmin):
         "effective_auth",
         "key",
         "webhooks",
+        "margin",
         "model_count",
     ]
     search_fields = ["name", "base_url"]
@@ -429,6 +436,12 @@ class ProviderEndpointAdmin(KeyWarningMixin, admin.ModelAdmin):
     @admin.display(description="webhooks")
     def webhooks(self, endpoint: ProviderEndpoint) -> str:
         return "on" if endpoint.webhook_secret() else "off"
+
+    @admin.display(description="margin", ordering="margin_percent")
+    def margin(self, endpoint: ProviderEndpoint) -> str:
+        """What sync_catalog prices its new models with."""
+        shown = f"{pricing.plain(pricing.margin_of(endpoint))} %"
+        return shown if endpoint.margin_percent is not None else f"{shown} (default)"
 
     @admin.display(description="models", ordering="model_count")
     def model_count(self, endpoint) -> int:

@@ -99,7 +99,8 @@ class ProviderEndpoint(models.Model):
         max_length=100,
         blank=True,
         validators=[env_name_validator],
-        help_text="The environment variable holding its Standard Webhooks secret (whsec_...). "
+        help_text="The environment variable holding the secret its webhooks are signed with "
+        "(never the secret itself). "
         "Blank: OPENAI_WEBHOOK_SECRET on the default endpoint, webhooks refused elsewhere.",
     )
     connect_timeout = models.FloatField(
@@ -167,6 +168,12 @@ class ProviderEndpoint(models.Model):
                 missing["auth_style"] = "Choose how the key is sent."
             if missing:
                 raise ValidationError(missing)
+        # The OpenRouter client always sends a Bearer token: an api-key setting would be
+        # silently ignored, so it is refused rather than kept as a misleading value.
+        if self.protocol == Protocol.OPENROUTER and self.auth_style == AuthStyle.API_KEY:
+            raise ValidationError(
+                {"auth_style": "OpenRouter takes its key as a Bearer token: choose bearer."}
+            )
 
 
 class CatalogModel(models.Model):

@@ -69,6 +69,7 @@ def put_model(
     if created and endpoint is None:
         endpoint = DEFAULT_ENDPOINT
     changes = []
+    moved = False
     if endpoint is not None:
         try:
             target = ProviderEndpoint.objects.get(name=endpoint)
@@ -78,10 +79,14 @@ def put_model(
             if not created:
                 changes.append(f"endpoint {model.endpoint.name!r} → {target.name!r}")
             model.endpoint = target
+            moved = True
     if sizes is not None and fields.get("default_size") is None:
         current = model.default_size if not created else ""
         if current not in {size.size for size in sizes}:
             fields["default_size"] = sizes[0].size
+    remix = model.can_remix if fields.get("can_remix") is None else fields["can_remix"]
+    if remix and (fields.get("can_remix") or moved):
+        check_remix(model.endpoint)
     enabling = not created and fields.get("enabled") is True and not model.enabled
     changes += _set(model, fields)
     if fields.get("is_default"):
@@ -97,6 +102,21 @@ def put_model(
     if model.default_size not in set(model.sizes.values_list("size", flat=True)):
         raise ValidationError({"default_size": f"{model.default_size} is not one of its sizes."})
     return model, ["created"] if created else changes
+
+
+def check_remix(endpoint: ProviderEndpoint) -> None:
+    """Refuses `can_remix` for a model of an endpoint whose protocol has no remix
+    (OpenRouter): the flag would be kept and silently do nothing."""
+    # Imported here: the provider package builds on the catalog, not the other way round.
+    from videos.provider import provider_class
+
+    if not provider_class(endpoint.protocol).supports_remix:
+        raise ValidationError(
+            {
+                "can_remix": f"The endpoint {endpoint.name} speaks the "
+                f"{endpoint.get_protocol_display()}, which has no remix: its models can't remix."
+            }
+        )
 
 
 def _replace_sizes(model: CatalogModel, sizes: list[SizePrice]) -> list[str]:

@@ -211,7 +211,18 @@ def _prices(offer: Mapping, sizes: tuple[str, ...], where: str) -> tuple[tuple[s
             f"{where}: usd_per_second must price exactly its sizes "
             f"(unknown {unknown}, missing {missing})"
         )
-    return tuple((size, _decimal(value[size], where)) for size in sizes)
+    prices = tuple((size, _decimal(value[size], where)) for size in sizes)
+    # OpenRouter prices per resolution (`per-video-second-720p`): two sizes of one
+    # resolution at different prices could not be listed as the emulator charges them.
+    seen: dict[str, tuple[str, str]] = {}
+    for size, price in prices:
+        first, first_price = seen.setdefault(resolution(size), (size, price))
+        if Decimal(first_price) != Decimal(price):
+            raise ConfigError(
+                f"{where}: usd_per_second: {first} and {size} are both {resolution(size)}, "
+                f"priced {first_price} and {price}; OpenRouter prices per resolution"
+            )
+    return prices
 
 
 def _frame_type(value, where: str) -> str:

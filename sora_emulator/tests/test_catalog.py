@@ -64,6 +64,16 @@ def test_parsed_offers_parse_again_unchanged():
             {"m": {"seconds": ["5"], "sizes": ["768x768"], "usd_per_second": {"1x1": 1}}},
             "must price exactly its sizes (unknown ['1x1'], missing ['768x768'])",
         ),
+        (
+            {
+                "m": {
+                    "seconds": ["5"],
+                    "sizes": ["1280x720", "720x720"],
+                    "usd_per_second": {"1280x720": "0.10", "720x720": "0.08"},
+                }
+            },
+            "1280x720 and 720x720 are both 720p, priced 0.10 and 0.08",
+        ),
         ({"m": {"seconds": ["5"], "sizes": ["768x768"], "frame_images": ["mid"]}}, "frame_images"),
         ({"m": {"seconds": ["5"], "sizes": ["768x768"], "seed": "yes"}}, "'seed' must be true"),
         (

@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django_q.conf import Conf
 
-from catalog.models import Protocol
+from catalog.models import CatalogModel, Protocol
 from catalog.services import SizePrice, put_endpoint, put_model
 from sora_emulator import serve_in_thread
 from testing import (
@@ -38,7 +38,7 @@ EMULATOR_MODELS = {
     MODEL: {
         "seconds": [4, 8],
         "sizes": ["1280x720", "720x1280", "720x720"],
-        "usd_per_second": {"1280x720": "0.10", "720x1280": "0.10", "720x720": "0.08"},
+        "usd_per_second": {"1280x720": "0.10", "720x1280": "0.10", "720x720": "0.10"},
     }
 }
 KEY_ENV = "STORYCRAFT_TEST_OPENROUTER_KEY"
@@ -81,13 +81,15 @@ def make_router(base_url: str, monkeypatch, *, secret: bool = False):
         endpoint="openrouter",
         upstream_model=MODEL,
         durations=[4, 8],
-        can_remix=True,  # the row says so; the protocol has no remix
         sizes=[
             SizePrice("1280x720", 13),
             SizePrice("720x1280", 13),
             SizePrice("720x720", 11, "1:1"),
         ],
     )
+    # The row says it can remix (put_model refuses that now, a row from before may): the
+    # protocol has no remix whatever the row says.
+    CatalogModel.objects.filter(model_id=MODEL).update(can_remix=True)
     reset_provider()
 
 
@@ -113,7 +115,7 @@ def check_mp4(job: VideoJob, size: tuple[int, int], seconds: int) -> None:
     ("format_", "size", "dimensions", "usd"),
     [
         ("16:9", "1280x720", (1280, 720), Decimal("0.40")),
-        ("1:1", "720x720", (720, 720), Decimal("0.32")),
+        ("1:1", "720x720", (720, 720), Decimal("0.40")),
     ],
 )
 def test_an_order_completes_downloads_settles_and_records_the_cost(
