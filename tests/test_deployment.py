@@ -104,7 +104,7 @@ def test_one_poller_process_sweeps_and_the_worker_leaves_it_to_it():
     assert command("poller") == ["python", "manage.py", "poll_videos", "--forever"]
     assert SERVICES["worker"]["environment"]["SWEEP_IN_WORKER"] == "false"
     procfile = (ROOT / "Procfile").read_text()
-    assert "poller: .venv/bin/python manage.py poll_videos --forever" in procfile
+    assert "poller: exec .venv/bin/python manage.py poll_videos --forever" in procfile
     assert "worker: SWEEP_IN_WORKER=false " in procfile
 
 
