@@ -14,11 +14,15 @@ case "${1:-web}" in
     # the event loop, not in a thread; sync views (POST /videos calls the provider inline,
     # POST /videos/{id}/pull downloads the MP4) run in threads Django starts per request,
     # so a slow one blocks no other. The timeout only kills a worker whose loop is stuck.
+    # Idle connections stay open GUNICORN_KEEPALIVE seconds: longer than a reverse proxy
+    # keeps its upstream connections idle (gunicorn's 2 s default races clients polling
+    # every ~2 s, and proxies, which then answer 502). An idle one delays no stop.
     exec gunicorn storycraft.asgi:application \
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-2}" \
       --worker-class live.worker.UvicornWorker \
       --timeout "${GUNICORN_TIMEOUT:-120}" \
+      --keep-alive "${GUNICORN_KEEPALIVE:-75}" \
       --graceful-timeout 30 \
       --worker-tmp-dir /dev/shm \
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \

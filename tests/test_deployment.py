@@ -86,6 +86,9 @@ def test_web_workers_outlive_a_slow_provider_call_and_hold_idle_streams():
     assert "--access-logfile -" in web_branch
     environment = SERVICES["web"]["environment"]
     assert environment["GUNICORN_TIMEOUT"] == "${GUNICORN_TIMEOUT:-120}"
+    # Idle connections outlive a polling client's gaps and a proxy's upstream idle timeout.
+    assert '--keep-alive "${GUNICORN_KEEPALIVE:-75}"' in web_branch
+    assert environment["GUNICORN_KEEPALIVE"] == "${GUNICORN_KEEPALIVE:-75}"
 
 
 def test_only_the_proxy_may_claim_https():
@@ -279,6 +282,7 @@ def test_the_emulator_keeps_the_app_environment_and_signs_webhooks_for_web():
         "WEB_CONCURRENCY",
         "GUNICORN_THREADS",
         "GUNICORN_TIMEOUT",
+        "GUNICORN_KEEPALIVE",
         "FORWARDED_ALLOW_IPS",
     } <= set(emulator)
     assert emulator["EMULATOR_WEBHOOK_URL"] == "http://web:8000/webhooks/openai"
