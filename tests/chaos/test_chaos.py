@@ -381,7 +381,11 @@ def _run(web, emulator, clusters, tally, own_pid, secret) -> list[tuple]:
             thread.join(30)
     jobs = VideoJob.objects.all()
     statuses = Counter(jobs.values_list("status", flat=True))
-    assert finished, f"jobs still unfinished: {statuses}"
+    unfinished = jobs.exclude(status__in=TERMINAL).values(
+        "id", "prompt", "status", "progress", "poll_failures", "next_poll_at",
+        "download_attempts", "download_lease_until", "created_at", "updated_at",
+    )  # fmt: skip
+    assert finished, f"jobs still unfinished: {statuses} {list(unfinished)}"
     mismatches = []
     for person in users.values():
         user = User.objects.get(email=person["email"])
