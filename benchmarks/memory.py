@@ -207,8 +207,8 @@ clean_up()
 print(status("VmHWM") - before, took, size)
 """
 RSS_BYTES = 200_000_000
-# Both grow by a few hundred KiB at most (0.2 % of the file; the gap is mostly the provider
-# client's 256 KiB read chunk), and at that size RSS moves in pages and allocator arenas:
+# Both grow by a few hundred KiB at most (0.2 % of the file), and at that size RSS moves in
+# pages and allocator arenas:
 # the ratio counts any growth under RSS_FLOOR as RSS_FLOOR. A download that held the
 # file in memory would still be about 200 times the raw stream.
 RSS_FLOOR = 1024 * 1024
