@@ -208,9 +208,8 @@ print(status("VmHWM") - before, took, size)
 """
 RSS_BYTES = 200_000_000
 # Both grow by a few hundred KiB at most (0.2 % of the file), and at that size RSS moves in
-# pages and allocator arenas:
-# the ratio counts any growth under RSS_FLOOR as RSS_FLOOR. A download that held the
-# file in memory would still be about 200 times the raw stream.
+# pages and allocator arenas: the ratio counts any growth under RSS_FLOOR as RSS_FLOOR. A
+# download that held the file in memory would still be about 200 times the raw stream.
 RSS_FLOOR = 1024 * 1024
 RSS_TARGET = 2.0
 # On local storage `_store` writes the file once, as the raw stream does: into a temporary
