@@ -37,10 +37,11 @@ class Command(qcluster.Command):
         cluster.start()
         while not stopping.wait(0.5):
             if not cluster.sentinel.is_alive():
+                self.stderr.write("The cluster's sentinel died; stopping.")
                 break
-        self._stop(cluster)
+        self._stop(cluster, status=0 if stopping.is_set() else 1)
 
-    def _stop(self, cluster: Cluster) -> None:
+    def _stop(self, cluster: Cluster, *, status: int) -> None:
         # Setting the stop event may block forever on a lock a dead sentinel held: in a
         # thread of its own that this process does not wait for.
         threading.Thread(target=cluster.stop_event.set, daemon=True).start()
@@ -56,4 +57,4 @@ class Command(qcluster.Command):
         # Past the stop event nothing is left to wait for: skip multiprocessing's exit
         # handlers, which join the sentinel and could block on the same lock.
         self.stdout.flush()
-        os._exit(0)
+        os._exit(status)
