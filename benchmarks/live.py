@@ -256,7 +256,7 @@ async def _hold(web: str, auths: list[dict], *, hold: float, measure=None):
                     print(f"  stream failed: {error!r}")
 
     # A new connection per ticket: a kept-alive one may be closed by the server (after its
-    # 2 s keep-alive) just as it is reused, which would count here as a stream error.
+    # keep-alive) just as it is reused, which would count here as a stream error.
     no_reuse = httpx.Limits(max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=web, timeout=60, limits=no_reuse) as client:
         await asyncio.gather(*(open_one(client, auth) for auth in auths))

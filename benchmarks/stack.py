@@ -158,7 +158,7 @@ def web_process(
         sys.executable, "-m", "gunicorn", "storycraft.asgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", "1",
         "--worker-class", "live.worker.UvicornWorker",
-        "--timeout", "120", "--graceful-timeout", "30",
+        "--timeout", "120", "--keep-alive", "75", "--graceful-timeout", "30",
         "--worker-tmp-dir", "/dev/shm",  # noqa: S108 (as docker runs it)
         "--access-logfile", "-", "--logger-class", "storycraft.logs.GunicornLogger",
         "--error-logfile", str(log),

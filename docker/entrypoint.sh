@@ -14,18 +14,20 @@ case "${1:-web}" in
     # the event loop, not in a thread; sync views (POST /videos calls the provider inline,
     # POST /videos/{id}/pull downloads the MP4) run in threads Django starts per request,
     # so a slow one blocks no other. The timeout only kills a worker whose loop is stuck.
-    # Idle connections are kept 75 s: longer than the proxy keeps its own (Caddy 60 s),
-    # so the proxy never reuses one that web is closing (a 502). X-Forwarded-For is
-    # believed from TRUSTED_PROXIES only (live.worker enforces the same).
+    # Idle connections stay open GUNICORN_KEEPALIVE (75) seconds: longer than the proxy
+    # keeps its upstream connections idle (Caddy 60 s), so the proxy never reuses one that
+    # web is closing (a 502; gunicorn's 2 s default also raced clients polling every ~2 s).
+    # An idle one delays no stop. X-Forwarded-For is believed from TRUSTED_PROXIES only
+    # (live.worker enforces the same).
     exec gunicorn storycraft.asgi:application \
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-2}" \
       --worker-class live.worker.UvicornWorker \
       --timeout "${GUNICORN_TIMEOUT:-120}" \
+      --keep-alive "${GUNICORN_KEEPALIVE:-75}" \
       --graceful-timeout 30 \
       --worker-tmp-dir /dev/shm \
       --forwarded-allow-ips "${TRUSTED_PROXIES:-}" \
-      --keep-alive 75 \
       --access-logfile - \
       --logger-class storycraft.logs.GunicornLogger
     ;;

@@ -63,6 +63,8 @@ def main() -> None:
     port = os.environ.get("PORT", "8000")
     # honcho hands each process its own PORT (web 8000, worker 8100, ...): name ours apart.
     os.environ["WEB_PORT"] = port
+    # Through honcho's pipes Python's output would be block-buffered: show lines as they come.
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     emulated = not settings.OPENAI_API_KEY
     call_command("ensure_superuser")
     base = f"http://127.0.0.1:{port}"

@@ -90,6 +90,9 @@ def test_web_workers_outlive_a_slow_provider_call_and_hold_idle_streams():
     assert "--access-logfile -" in web_branch
     environment = SERVICES["web"]["environment"]
     assert environment["GUNICORN_TIMEOUT"] == "${GUNICORN_TIMEOUT:-120}"
+    # Idle connections outlive a polling client's gaps and a proxy's upstream idle timeout.
+    assert '--keep-alive "${GUNICORN_KEEPALIVE:-75}"' in web_branch
+    assert environment["GUNICORN_KEEPALIVE"] == "${GUNICORN_KEEPALIVE:-75}"
 
 
 def test_only_the_proxy_may_claim_https():
@@ -115,7 +118,7 @@ def test_caddy_alone_is_published_and_alone_trusted():
 
 def test_caddy_drops_idle_connections_to_web_before_web_does():
     caddy = re.search(r"keepalive \{\$WEB_KEEPALIVE:(\d+)s\}", CADDYFILE)
-    web = re.search(r"--keep-alive (\d+)", ENTRYPOINT)
+    web = re.search(r'--keep-alive "\$\{GUNICORN_KEEPALIVE:-(\d+)\}"', ENTRYPOINT)
     assert caddy and web
     assert int(caddy.group(1)) < int(web.group(1))
 
@@ -128,7 +131,7 @@ def test_one_poller_process_sweeps_and_the_worker_leaves_it_to_it():
     assert command("poller") == ["python", "manage.py", "poll_videos", "--forever"]
     assert SERVICES["worker"]["environment"]["SWEEP_IN_WORKER"] == "false"
     procfile = (ROOT / "Procfile").read_text()
-    assert "poller: .venv/bin/python manage.py poll_videos --forever" in procfile
+    assert "poller: exec .venv/bin/python manage.py poll_videos --forever" in procfile
     assert "worker: SWEEP_IN_WORKER=false " in procfile
 
 
@@ -333,6 +336,7 @@ def test_the_emulator_keeps_the_app_environment_and_signs_webhooks_for_web():
         "WEB_CONCURRENCY",
         "GUNICORN_THREADS",
         "GUNICORN_TIMEOUT",
+        "GUNICORN_KEEPALIVE",
     } <= set(emulator)
     assert emulator["EMULATOR_WEBHOOK_URL"] == "http://web:8000/webhooks/openai"
     assert emulator["EMULATOR_WEBHOOK_SECRET"] == "${OPENAI_WEBHOOK_SECRET:-}"

@@ -187,8 +187,10 @@ class HTTPProvider:
             self._fast.close()
 
     def _chunks(self, response: httpx.Response) -> Iterator[bytes]:
+        # As they arrive (up to 64 KiB): asking httpx for larger ones copies every byte
+        # twice more to regroup them, which cost a download 30-40 % of its time (B4).
         try:
-            yield from response.iter_bytes(CHUNK_SIZE)
+            yield from response.iter_bytes()
         except httpx.TransportError as error:
             raise ProviderUnavailable(
                 f"download interrupted: {error!r}", request_id=response.headers.get("x-request-id")

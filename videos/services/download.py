@@ -1,13 +1,16 @@
 """Fetch a finished video from the provider into storage, then complete and settle it."""
 
+import contextlib
 import logging
+import os
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,6 +25,8 @@ from videos.services.thumbnails import store_thumbnail
 logger = logging.getLogger(__name__)
 
 MAX_DOWNLOAD_ATTEMPTS = 5
+MP4_HEADER = 12  # bytes: a size, then "ftyp"
+PART_SUFFIX = ".part"  # a local download in progress: `<id>.mp4.<random>.part`
 
 
 # A download owns its job for DOWNLOAD_LEASE and renews the lease every HEARTBEAT while
@@ -117,29 +122,77 @@ def _renew_lease(job: VideoJob) -> None:
 
 
 def _store(job: VideoJob, name: str, *, heartbeat: Callable[[], None] | None = None) -> None:
-    """Stream the MP4 into storage; `heartbeat` is called every HEARTBEAT while it runs
-    and once before the file goes to storage."""
-    beat_every = HEARTBEAT.total_seconds()
-    next_beat = time.monotonic() + beat_every
-    # Spool to disk, not memory: a video may be large, and a half-received file must
-    # never reach storage.
+    """Stream the MP4 into storage under `name`; `heartbeat` is called every HEARTBEAT while
+    it runs and once before the file takes its name. A half-received file never does."""
+    if isinstance(default_storage, FileSystemStorage):
+        _store_in_place(job, default_storage, name, heartbeat)
+        return
+    # Other storages (S3) upload from a spool on disk, not memory: a video may be large.
     with tempfile.TemporaryFile() as spool:
-        with get_provider(job.endpoint).stream_content(job.provider_video_id) as chunks:
-            for chunk in chunks:
-                spool.write(chunk)
-                if heartbeat and time.monotonic() >= next_beat:
-                    heartbeat()
-                    next_beat = time.monotonic() + beat_every
-        if heartbeat:
-            heartbeat()
-        spool.seek(0)
-        header = spool.read(12)
-        if len(header) < 12 or header[4:8] != b"ftyp":
-            raise NotAnMp4(f"content starts with {header!r}")
+        _receive(job, spool.write, heartbeat)
         spool.seek(0)
         stored = default_storage.save(name, File(spool, name=name))
     if stored != name:
         raise OSError(f"storage saved {stored!r} instead of {name!r}")
+
+
+def _store_in_place(
+    job: VideoJob, storage: FileSystemStorage, name: str, heartbeat: Callable[[], None] | None
+) -> None:
+    """Local storage: the bytes go straight into a temporary file next to the final one,
+    which is renamed (atomically) once complete: the video is written once, not spooled
+    and copied."""
+    final = Path(storage.path(name))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(final)
+    descriptor, part = tempfile.mkstemp(
+        dir=final.parent, prefix=f"{final.name}.", suffix=PART_SUFFIX
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            _receive(job, file.write, heartbeat)
+        if storage.file_permissions_mode is not None:
+            os.chmod(part, storage.file_permissions_mode)  # mkstemp makes it 0600
+        os.replace(part, final)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
+
+
+def _remove_stale_parts(final: Path) -> None:
+    """What a download killed mid-way (kill -9) left of this video: a running download
+    writes its part at least every lease, a dead one stopped."""
+    oldest_live = time.time() - DOWNLOAD_LEASE.total_seconds()
+    for stale in final.parent.glob(f"{final.name}.*{PART_SUFFIX}"):
+        with contextlib.suppress(FileNotFoundError):
+            if stale.stat().st_mtime < oldest_live:
+                stale.unlink()
+
+
+def _receive(job: VideoJob, write: Callable[[bytes], object], heartbeat) -> None:
+    """The provider's MP4, chunk by chunk into `write`; refused at its first bytes if it
+    is no MP4."""
+    beat_every = HEARTBEAT.total_seconds()
+    next_beat = time.monotonic() + beat_every
+    header = b""
+    with get_provider(job.endpoint).stream_content(job.provider_video_id) as chunks:
+        for chunk in chunks:
+            if len(header) < MP4_HEADER:
+                header += chunk[: MP4_HEADER - len(header)]
+                if len(header) == MP4_HEADER:
+                    _check_mp4(header)
+            write(chunk)
+            if heartbeat and time.monotonic() >= next_beat:
+                heartbeat()
+                next_beat = time.monotonic() + beat_every
+    _check_mp4(header)
+    if heartbeat:
+        heartbeat()
+
+
+def _check_mp4(header: bytes) -> None:
+    if len(header) < MP4_HEADER or header[4:8] != b"ftyp":
+        raise NotAnMp4(f"content starts with {header!r}")
 
 
 def _after_failed_attempt(job: VideoJob, error: Exception) -> VideoJob:

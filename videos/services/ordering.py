@@ -126,7 +126,12 @@ def order_video(
     if idempotency_key:
         existing = VideoJob.objects.filter(owner=user, idempotency_key=idempotency_key).first()
         if existing:
-            return _replay_job(_check_replay(existing, fingerprint))
+            _check_replay(existing, fingerprint)
+            if existing.status == JobStatus.QUEUED and not existing.provider_video_id:
+                # The first request stored the job and died (a lost database connection, a
+                # killed process) before the provider had it; this one holds the key now.
+                return submit_job(job_id=existing.id, raise_errors=True)
+            return _replay_job(existing)
     job_id = uuid.uuid4()
     [input_image] = _store_pictures(user, [job_id], spec.size, picture)
     try:
@@ -216,7 +221,16 @@ def order_batch(
         existing = Batch.objects.filter(owner=user, idempotency_key=idempotency_key).first()
         if existing:
             batch = _check_replay(existing, fingerprint)
-            return batch, list(batch.jobs.order_by("created_at", "id"))
+            jobs = list(batch.jobs.order_by("created_at", "id"))
+            # As for one job: what a request that died left unsubmitted goes out now.
+            if unsubmitted := [
+                job.id
+                for job in jobs
+                if job.status == JobStatus.QUEUED and not job.provider_video_id
+            ]:
+                by_id = {job.id: job for job in _submit_together(unsubmitted)}
+                jobs = [by_id.get(job.id, job) for job in jobs]
+            return batch, jobs
     batch_id = uuid.uuid4()
     job_ids = [uuid.uuid4() for _ in specs]
     input_images = _store_pictures(user, job_ids, first.size, picture)

@@ -1,9 +1,16 @@
 """A download holds its job with a short lease that it renews while the bytes arrive; a
-download killed mid-way (kill -9) frees the job within about a minute for another."""
+download killed mid-way (kill -9) frees the job within about a minute for another.
 
+On local storage a download writes the video once: into a temporary file next to its
+final name, renamed once complete, so a download cut short never leaves a final file."""
+
+import os
+import time
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -111,3 +118,72 @@ def test_a_download_that_lost_its_lease_stops_and_keeps_nothing(
     job.refresh_from_db()
     assert job.charge_status == "pending" and not job.file.name
     assert not default_storage.exists(storage_name(job))
+
+
+def parts_of(final: Path) -> list[Path]:
+    """Downloads of that video in progress (or killed)."""
+    return sorted(final.parent.glob(f"{final.name}.*.part")) if final.parent.exists() else []
+
+
+def test_a_local_download_writes_once_under_a_temporary_name_then_renames(
+    sora_provider, between_pieces
+):
+    job = ready_to_download(sora_provider, "One write, one rename")
+    final = Path(default_storage.path(storage_name(job)))
+    seen = []  # before each piece: does the final file exist, and the parts (inode, size)
+
+    def look():
+        parts = [(part.stat().st_ino, part.stat().st_size) for part in parts_of(final)]
+        seen.append((final.exists(), parts))
+
+    between_pieces.append(look)
+    assert download_job(job_id=job.id).status == JobStatus.COMPLETED
+    assert len(seen) > 3 and not any(exists for exists, _ in seen)
+    assert all(len(parts) == 1 for _, parts in seen[1:]), seen  # the first piece comes first
+    inodes = {parts[0][0] for _, parts in seen[1:]}
+    sizes = [parts[0][1] for _, parts in seen[1:]]
+    assert len(inodes) == 1 and sizes == sorted(sizes) and sizes[-1] > sizes[0]
+    # The finished file is the very file the bytes were streamed into: renamed, not copied.
+    assert final.stat().st_ino == inodes.pop()
+    assert final.stat().st_size > sizes[-1] and final.read_bytes()[4:8] == b"ftyp"
+    assert parts_of(final) == []
+
+
+def test_a_download_cut_short_leaves_no_file_and_the_next_one_completes(
+    sora_provider, between_pieces
+):
+    job = ready_to_download(sora_provider, "A connection dropped mid-way")
+    final = Path(default_storage.path(storage_name(job)))
+    pieces = []
+
+    def drop_after_three_pieces():
+        pieces.append(1)
+        if len(pieces) > 3:
+            raise httpx.ReadError("connection reset by peer")
+
+    between_pieces.append(drop_after_three_pieces)
+    assert download_job(job_id=job.id).status == JobStatus.DOWNLOADING
+    assert not final.exists() and parts_of(final) == []
+    job.refresh_from_db()
+    assert job.download_attempts == 1 and job.charge_status == "pending"
+
+    between_pieces.clear()
+    assert download_job(job_id=job.id).status == JobStatus.COMPLETED
+    assert final.read_bytes()[4:8] == b"ftyp" and parts_of(final) == []
+
+
+def test_the_part_a_killed_download_left_is_removed_by_the_next_one(sora_provider):
+    job = ready_to_download(sora_provider, "A part left by kill -9")
+    final = Path(default_storage.path(storage_name(job)))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    killed = final.with_name(f"{final.name}.killed.part")
+    killed.write_bytes(b"\x00\x00\x00\x18ftyp half a video")
+    long_ago = time.time() - download.DOWNLOAD_LEASE.total_seconds() - 5
+    os.utime(killed, (long_ago, long_ago))
+    running = final.with_name(f"{final.name}.running.part")  # written to just now
+    running.write_bytes(b"\x00\x00\x00\x18ftyp")
+    try:
+        assert download_job(job_id=job.id).status == JobStatus.COMPLETED
+        assert parts_of(final) == [running]
+    finally:
+        running.unlink()

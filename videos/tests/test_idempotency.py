@@ -4,12 +4,13 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from testing import api_for, available, order, person
 from videos.models import Batch, IdempotencyRecord, VideoJob
 from videos.provider.base import ProviderUnavailable
+from videos.services import ordering
 from videos.services.idempotency import request_fingerprint
 from wallet.services import grant_credits
 
@@ -158,3 +159,43 @@ def test_a_concurrent_retry_that_cannot_wait_gets_a_409(sora_provider, monkeypat
     later = order(api_for(alice), idempotency_key="k8")
     assert (later.status_code, later.json()) == (first_status, first_body) == (201, first_body)
     assert VideoJob.objects.count() == 1 and available(alice) == 120
+
+
+def _lost_connection_once(monkeypatch, name):
+    """The database connection is lost the first time `ordering.<name>` runs: the job or
+    batch is stored, the provider not asked yet. The API runs such a request once more."""
+    real = getattr(ordering, name)
+    lost = []
+
+    def flaky(*args, **kwargs):
+        if not lost:
+            lost.append(name)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ordering, name, flaky)
+    return lost
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_stored_but_never_sent_is_sent_by_its_retry(sora_provider, monkeypatch):
+    alice = person("alice", credits=200)
+    lost = _lost_connection_once(monkeypatch, "submit_job")
+    response = order(api_for(alice), prompt="A boat never sent", idempotency_key="k9")
+    assert lost and response.status_code == 201, response.json()
+    job = VideoJob.objects.get()
+    assert job.provider_video_id and response.json()["id"] == str(job.id)
+    assert sora_provider.retrieve(job.provider_video_id).id == job.provider_video_id
+    assert available(alice) == 200 - 80
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_stored_but_never_sent_is_sent_by_its_retry(sora_provider, monkeypatch):
+    alice = person("alice", credits=1_000)
+    lost = _lost_connection_once(monkeypatch, "_submit_together")
+    response = order_batch(api_for(alice), "k10", styles=["80s", "none"])
+    assert lost and response.status_code == 201, response.json()
+    jobs = VideoJob.objects.all()
+    assert len(jobs) == 2 and all(job.provider_video_id for job in jobs)
+    assert {job["status"] for job in response.json()["jobs"]} <= {"queued", "in_progress"}
+    assert available(alice) == 1_000 - 160

@@ -1,6 +1,7 @@
 """A job from order to money: completed and settled, or failed and refunded exactly once."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import av
 import pytest
@@ -115,28 +116,29 @@ def test_a_job_past_the_timeout_fails_and_is_refunded(sora_provider, settings):
     assert kinds(alice) == ["hold", "release"]
 
 
-def test_a_storage_error_is_retried_then_settles_once(sora_provider, monkeypatch):
+def broken_storage_for(owner) -> Path:
+    """A file where the owner's video folder goes: storing a video there fails with an
+    OSError, as on a full or broken disk. Remove it to mend the storage."""
+    blocker = Path(default_storage.path(f"videos/{owner.pk}"))
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("not a folder")
+    return blocker
+
+
+def test_a_storage_error_is_retried_then_settles_once(sora_provider):
     alice = person("alice", credits=200)
     client = api_for(alice)
+    broken = broken_storage_for(alice)
     job = order(client).json()
-    real_save = default_storage.save
-    failures = []
-
-    def flaky_save(name, content, **kwargs):
-        if not failures:
-            failures.append(name)
-            raise OSError("disk full")
-        return real_save(name, content, **kwargs)
-
-    monkeypatch.setattr(default_storage, "save", flaky_save)
 
     def downloading():
         return client.post(f"/videos/{job['id']}/pull").json()["status"] == "downloading"
 
     wait_until(downloading)
     stored = VideoJob.objects.get(pk=job["id"])
-    assert failures and stored.download_attempts == 1 and stored.charge_status == "pending"
+    assert stored.download_attempts == 1 and stored.charge_status == "pending"
 
+    broken.unlink()
     VideoJob.objects.filter(pk=job["id"]).update(next_poll_at=timezone.now())
     sweep(download_now=True)
 
@@ -145,21 +147,18 @@ def test_a_storage_error_is_retried_then_settles_once(sora_provider, monkeypatch
     assert kinds(alice) == ["hold", "settle"]
 
 
-def test_repeated_storage_errors_fail_and_refund(sora_provider, monkeypatch):
+def test_repeated_storage_errors_fail_and_refund(sora_provider):
     alice = person("alice", credits=200)
     client = api_for(alice)
+    broken = broken_storage_for(alice)
     job = order(client).json()
-
-    def broken_save(name, content, **kwargs):
-        raise OSError("disk gone")
-
-    monkeypatch.setattr(default_storage, "save", broken_save)
 
     def failed():
         VideoJob.objects.filter(pk=job["id"]).update(next_poll_at=timezone.now())
         return client.post(f"/videos/{job['id']}/pull").json()["status"] == "failed"
 
     wait_until(failed)
+    broken.unlink()
     stored = VideoJob.objects.get(pk=job["id"])
     assert stored.error_code == "download_failed" and stored.download_attempts == 5
     assert kinds(alice) == ["hold", "release"]

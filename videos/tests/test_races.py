@@ -23,14 +23,15 @@ def test_one_download_and_one_settle_whoever_asks(sora_provider, monkeypatch):
     wait_until(lambda: sora_provider.retrieve(stored.provider_video_id).status == "completed")
     VideoJob.objects.filter(pk=stored.pk).update(next_poll_at=timezone.now())
 
-    saves = []
-    real_save = default_storage.save
+    downloads = []  # the MP4 fetched from the provider (not its poster)
+    real_stream = type(sora_provider).stream_content
 
-    def counting_save(name, content, **kwargs):
-        saves.append(name)
-        return real_save(name, content, **kwargs)
+    def counting_stream(this, provider_id, variant="video"):
+        if variant == "video":
+            downloads.append(provider_id)
+        return real_stream(this, provider_id, variant)
 
-    monkeypatch.setattr(default_storage, "save", counting_save)
+    monkeypatch.setattr(type(sora_provider), "stream_content", counting_stream)
     start = threading.Barrier(8)
     errors = []
 
@@ -57,7 +58,8 @@ def test_one_download_and_one_settle_whoever_asks(sora_provider, monkeypatch):
     assert errors == []
     stored.refresh_from_db()
     assert stored.status == JobStatus.COMPLETED and stored.charge_status == "settled"
-    assert [name for name in saves if name.endswith(".mp4")] == [stored.file.name]
+    assert downloads == [stored.provider_video_id]
+    assert default_storage.exists(stored.file.name)
     assert len(entries_of(alice, "settle")) == 1
     assert entries_of(alice, "release") == []
 
