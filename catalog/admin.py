@@ -513,7 +513,7 @@ class CatalogSyncAdmin(admin.ModelAdmin):
         )
 
 
-@dashboard_panel("catalog", caption="Model catalog")
+@dashboard_panel("catalog", caption="Model catalog", permission="catalog.view_catalogmodel")
 def catalog_panel() -> list[dict]:
     """Models sold below their upstream cost, and what each endpoint's last sync changed."""
     below = list(models_sold_below_cost().values_list("enabled", flat=True))

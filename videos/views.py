@@ -123,6 +123,12 @@ class _OrderThrottled(APIView):
     # under it: the key finds whatever the first run created.
     retry_on_lost_connection = staticmethod(_has_idempotency_key)
 
+    def initial(self, request, *args, **kwargs):
+        # The image's size limit goes in before anything reads the body: the jobs throttle
+        # reads a batch's styles from it.
+        limit_upload(request)
+        super().initial(request, *args, **kwargs)
+
     def get_throttles(self):
         return [_JobsThrottle()] if self.request.method == "POST" else []
 
@@ -190,7 +196,11 @@ class VideoListView(_OrderThrottled):
 class BatchView(_OrderThrottled):
     def jobs_ordered(self, request) -> int:
         # Before validation: a body that is not a list of styles is refused after this.
-        chosen = request.data.get("styles") if isinstance(request.data, dict) else None
+        data = request.data
+        if hasattr(data, "getlist"):  # a form: each style is a field of its own
+            chosen = data.getlist("styles") or None
+        else:
+            chosen = data.get("styles") if isinstance(data, dict) else None
         if chosen is None:
             return len(STYLES)
         return max(len(chosen), 1) if isinstance(chosen, list) else 1

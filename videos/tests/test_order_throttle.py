@@ -42,3 +42,17 @@ def test_the_rate_is_per_user_and_leaves_reading_alone(sora_provider, three_orde
         order(client)
     assert client.get("/videos").status_code == 200
     assert order(api_for(bob)).status_code == 201
+
+
+def test_a_form_batch_counts_each_of_its_styles(sora_provider, three_orders_a_minute):
+    # A form sends each style as a field of its own: two of them are two jobs.
+    alice = person("alice", credits=1_000)
+    client = api_for(alice)
+    assert order(client).status_code == 201
+    form = {"prompt": "A kite", "seconds": 4, "format": "16:9", "styles": ["80s", "none"]}
+    assert client.post("/videos/batch", form, format="multipart").status_code == 201
+    assert (
+        client.post("/videos/batch", {**form, "styles": ["none"]}, format="multipart").status_code
+        == 429
+    )
+    assert VideoJob.objects.count() == 3
