@@ -150,6 +150,7 @@ class MeView(APIView):
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(
+        summary="Delete your account",
         request=CurrentPasswordSerializer,
         responses={204: OpenApiResponse(description="Deleted.")},
         description="Delete the account: signed out everywhere at once, the email freed, "
@@ -176,7 +177,9 @@ def _as_field_errors(wrong_password_field: str):
 
 
 class VerifyEmailView(_AuthThrottled):
-    @extend_schema(request=TokenSerializer, responses={200: UserSerializer})
+    @extend_schema(
+        summary="Verify the email address", request=TokenSerializer, responses={200: UserSerializer}
+    )
     def post(self, request):
         serializer = TokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -188,7 +191,11 @@ class ResendVerificationView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "verify_email_resend"
 
-    @extend_schema(request=None, responses={202: DetailSerializer})
+    @extend_schema(
+        summary="Send the verification email again",
+        request=None,
+        responses={202: DetailSerializer},
+    )
     def post(self, request):
         if services.resend_verification_email(user=request.user):
             detail = "A new verification link is on its way."
@@ -201,6 +208,7 @@ class PasswordResetView(_AuthThrottled):
     throttle_classes = [ScopedRateThrottle, PasswordResetEmailThrottle]
 
     @extend_schema(
+        summary="Email a password reset link",
         request=EmailSerializer,
         responses={202: DetailSerializer},
         description="Always 202 with the same body, whether or not an account has the "
@@ -216,6 +224,7 @@ class PasswordResetView(_AuthThrottled):
 
 class PasswordResetConfirmView(_AuthThrottled):
     @extend_schema(
+        summary="Set a new password with a reset link",
         request=PasswordResetConfirmSerializer,
         responses={200: DetailSerializer},
         description="Set a new password with the emailed token (400 `token_invalid` when "
@@ -234,6 +243,7 @@ class PasswordChangeView(_NoStore, APIView):
     throttle_scope = "auth"
 
     @extend_schema(
+        summary="Change your password",
         request=PasswordChangeSerializer,
         responses={200: AuthResponseSerializer},
         description="Change the password. Every refresh token of the account stops "

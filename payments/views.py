@@ -2,7 +2,12 @@ import hashlib
 import json
 
 from django.http import HttpResponseNotModified
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -37,6 +42,7 @@ class PackListView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        summary="Credit packs on sale",
         parameters=etag_parameters(200, 304),
         responses={
             200: CreditPackListSerializer,
@@ -70,6 +76,7 @@ class TopUps(NewestFirstCursorPagination):
     page_size = 20
 
 
+@extend_schema_view(get=extend_schema(summary="Your top-ups"))
 class TopUpListView(ListAPIView):
     """The caller's top-ups, newest first; POST buys a pack."""
 
@@ -90,6 +97,7 @@ class TopUpListView(ListAPIView):
         return selectors.credits_owed_by_top_up(user=self.request.user)
 
     @extend_schema(
+        summary="Buy a credit pack",
         request=TopUpRequestSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
@@ -129,7 +137,7 @@ class TopUpListView(ListAPIView):
 
 
 class TopUpDetailView(APIView):
-    @extend_schema(responses={200: TopUpSerializer, **errors(404)})
+    @extend_schema(summary="One of your top-ups", responses={200: TopUpSerializer, **errors(404)})
     def get(self, request, top_up_id):
         top_up = selectors.top_ups_of(user=request.user).filter(pk=top_up_id).first()
         if top_up is None:

@@ -396,6 +396,7 @@ class VideoInputImageView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        summary="A video's starting picture",
         parameters=[
             OpenApiParameter("expires", int, description="From input_image_url."),
             OpenApiParameter("signature", str, description="From input_image_url."),
