@@ -2,16 +2,20 @@
 the classification of failures into `ProviderError`s. A protocol module (openai.py,
 openrouter.py) subclasses `HTTPProvider` and says only what its requests and answers are.
 
-Retries follow the official OpenAI SDK: 408/409/429/5xx and connection errors, exponential
-backoff with jitter, `retry-after-ms` / `retry-after` / `x-should-retry` honoured.
-A create is not idempotent, so a read timeout on it is reported as outcome unknown
-rather than retried (a retry could order, and pay for, a second video).
+Each attempt is sent once (`_send_once`); a failure is classified (`_no_answer` for a
+request that got no answer, `_refusal` for a failure status) into the error it ends in and
+whether it may be retried; one small policy (`_retry_delay`) decides whether and when to
+send again. Retries follow the official OpenAI SDK: 408/409/429/5xx and connection errors,
+exponential backoff with jitter, `retry-after-ms` / `retry-after` / `x-should-retry`
+honoured. A create is not idempotent, so a read timeout on it is reported as outcome
+unknown rather than retried (a retry could order, and pay for, a second video).
 
 A status GET (`retrieve`, which the poller sends hundreds of times a second) goes
 straight to httpcore's connection pool, the transport under httpx, skipping httpx's
 URL/Request models: about half the CPU per request, which is what limits the poller on a
-small machine. Its answer is an `httpx.Response` and its failures httpx's, so the retry
-loop and every decision after it are one.
+small machine (B3 in flight: without it the poller falls behind 5,000 jobs due every
+10 s). Its answer is an `httpx.Response` and its failures httpx's errors, mapped by type
+as httpx maps them, so everything after `_send_once` is the same code.
 """
 
 import email.utils
