@@ -45,7 +45,8 @@ logger = logging.getLogger("videos.provider")
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
 MAX_RETRY_AFTER = 60.0
-CHUNK_SIZE = 256 * 1024
+# Connections per endpoint and process, on both paths (httpx's client, the status GETs').
+LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
 # Failures before any byte reached the server: always safe to send again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # What a path may keep unescaped, as httpx leaves it (RFC 3986 pchar and "/").
@@ -181,7 +182,7 @@ class HTTPProvider:
             base_url=base_url.rstrip("/") + "/",
             headers={**auth, "user-agent": "StoryCraft"},
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            limits=LIMITS,
         )
         self._fast = _StatusGetter.for_client(base_url, self._client)
 
@@ -346,8 +347,8 @@ class _StatusGetter:
         self._extensions = {"timeout": client.timeout.as_dict()}
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context() if base.scheme == "https" else None,
-            max_connections=50,
-            max_keepalive_connections=20,
+            max_connections=LIMITS.max_connections,
+            max_keepalive_connections=LIMITS.max_keepalive_connections,
         )
 
     @classmethod
@@ -358,6 +359,8 @@ class _StatusGetter:
         parts = urlsplit(base_url)
         if parts.query or parts.fragment:
             return None
+        # httpx's private lookup of its mounts: pinned in requirements.txt, and
+        # test_a_proxy_from_the_environment_or_a_query_keeps_httpx would see it change.
         if client._transport_for_url(client.base_url) is not client._transport:
             return None
         return cls(client)
