@@ -3,12 +3,13 @@ the classification of failures into `ProviderError`s. A protocol module (openai.
 openrouter.py) subclasses `HTTPProvider` and says only what its requests and answers are.
 
 Each attempt is sent once (`_send_once`); a failure is classified (`_no_answer` for a
-request that got no answer, `_refusal` for a failure status) into the error it ends in and
-whether it may be retried; one small policy (`_retry_delay`) decides whether and when to
-send again. Retries follow the official OpenAI SDK: 408/409/429/5xx and connection errors,
-exponential backoff with jitter, `retry-after-ms` / `retry-after` / `x-should-retry`
-honoured. A create is not idempotent, so a read timeout on it is reported as outcome
-unknown rather than retried (a retry could order, and pay for, a second video).
+request that got no answer, `_error_answer` for a failure status) into the error it ends
+in (unavailable, outcome unknown, not found, rejected) and whether it may be retried; one
+small policy (`_retry_delay`) decides whether and when to send again. Retries follow the
+official OpenAI SDK: 408/409/429/5xx and connection errors, exponential backoff with
+jitter, `retry-after-ms` / `retry-after` / `x-should-retry` honoured. A create is not
+idempotent, so a read timeout on it is reported as outcome unknown rather than retried (a
+retry could order, and pay for, a second video).
 
 A status GET (`retrieve`, which the poller sends hundreds of times a second) goes
 straight to httpcore's connection pool, the transport under httpx, skipping httpx's
@@ -230,7 +231,7 @@ class HTTPProvider:
                     finally:
                         response.close()
                     return
-                failure = _refusal(response, f"{method} {path}", attempt=attempt)
+                failure = _error_answer(response, f"{method} {path}", attempt=attempt)
             delay = self._retry_delay(failure, attempt, started)
             if delay is None:
                 raise failure.error from failure.cause
@@ -280,8 +281,8 @@ def _no_answer(error: httpx.TransportError, request: str, *, idempotent: bool) -
     return _Failure(unknown, retryable=False, cause=error)
 
 
-def _refusal(response: httpx.Response, request: str, *, attempt: int) -> _Failure:
-    """A failure status: retryable, unavailable, not found or refused (read, then closed)."""
+def _error_answer(response: httpx.Response, request: str, *, attempt: int) -> _Failure:
+    """An answer with a failure status: retryable, unavailable, not found or refused."""
     response.read()
     response.close()
     status = response.status_code
