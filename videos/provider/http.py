@@ -2,26 +2,32 @@
 the classification of failures into `ProviderError`s. A protocol module (openai.py,
 openrouter.py) subclasses `HTTPProvider` and says only what its requests and answers are.
 
-Retries follow the official OpenAI SDK: 408/409/429/5xx and connection errors, exponential
-backoff with jitter, `retry-after-ms` / `retry-after` / `x-should-retry` honoured.
-A create is not idempotent, so a read timeout on it is reported as outcome unknown
-rather than retried (a retry could order, and pay for, a second video).
+Each attempt is sent once (`_send_once`); a failure is classified (`_no_answer` for a
+request that got no answer, `_error_answer` for a failure status) into the error it ends
+in (unavailable, outcome unknown, not found, rejected) and whether it may be retried; one
+small policy (`_retry_delay`) decides whether and when to send again. Retries follow the
+official OpenAI SDK: 408/409/429/5xx and connection errors, exponential backoff with
+jitter, `retry-after-ms` / `retry-after` / `x-should-retry` honoured. A create is not
+idempotent, so a read timeout on it is reported as outcome unknown rather than retried (a
+retry could order, and pay for, a second video).
 
 A status GET (`retrieve`, which the poller sends hundreds of times a second) goes
 straight to httpcore's connection pool, the transport under httpx, skipping httpx's
 URL/Request models: about half the CPU per request, which is what limits the poller on a
-small machine. Its answer is an `httpx.Response` and its failures httpx's, so the retry
-loop and every decision after it are one.
+small machine (B3 in flight: without it the poller falls behind 5,000 jobs due every
+10 s). Its answer is an `httpx.Response` and its failures httpx's errors, mapped by type
+as httpx maps them, so everything after `_send_once` is the same code.
 """
 
 import email.utils
+import itertools
 import json
 import logging
 import random
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
@@ -29,6 +35,7 @@ import httpcore
 import httpx
 
 from videos.provider.base import (
+    ProviderError,
     ProviderNotFound,
     ProviderOutcomeUnknown,
     ProviderRejected,
@@ -39,7 +46,8 @@ logger = logging.getLogger("videos.provider")
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
 MAX_RETRY_AFTER = 60.0
-CHUNK_SIZE = 256 * 1024
+# Connections per endpoint and process, on both paths (httpx's client, the status GETs').
+LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
 # Failures before any byte reached the server: always safe to send again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # What a path may keep unescaped, as httpx leaves it (RFC 3986 pchar and "/").
@@ -175,11 +183,9 @@ class HTTPProvider:
             base_url=base_url.rstrip("/") + "/",
             headers={**auth, "user-agent": "StoryCraft"},
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            limits=LIMITS,
         )
-        self._fast = _StatusGetter.for_url(
-            base_url, headers=self._client.headers, timeout=self._client.timeout
-        )
+        self._fast = _StatusGetter.for_client(base_url, self._client)
 
     def close(self) -> None:
         self._client.close()
@@ -202,115 +208,163 @@ class HTTPProvider:
         ) as response:
             return response
 
-    def _backoff(self, attempt: int) -> float:
-        delay = min(self.backoff_initial * 2**attempt, self.backoff_max)
-        return delay * (1 - 0.25 * random.random())
-
     @contextmanager
     def _attempts(self, method: str, path: str, *, idempotent: bool, stream: bool, **kwargs):
         """The first successful response (streamed or read), after retries; else a typed error."""
         started = time.monotonic()
-
-        def out_of_budget(delay: float) -> bool:
-            return time.monotonic() - started + delay > self.retry_budget
-
-        for attempt in range(self.max_retries + 1):
-            last = attempt == self.max_retries
+        for attempt in itertools.count():
             try:
-                if self._fast is not None and method == "GET" and not stream and not kwargs:
-                    response = self._fast.get(path)
-                else:
-                    request = self._client.build_request(method, path, **kwargs)
-                    response = self._client.send(request, stream=stream)
+                response = self._send_once(method, path, stream=stream, **kwargs)
             except httpx.TransportError as error:
-                sent = not isinstance(error, _NOT_SENT)
-                if sent and not idempotent:
-                    logger.warning("provider %s %s: no answer (%r)", method, path, error)
-                    raise ProviderOutcomeUnknown(
-                        f"{method} {path}: sent, but no answer came ({error!r})"
-                    ) from error
-                delay = self._backoff(attempt)
-                if last or out_of_budget(delay):
-                    raise ProviderUnavailable(f"{method} {path}: {error!r}") from error
-                logger.info("provider %s %s: %r, retrying in %.2fs", method, path, error, delay)
-                self._sleep(delay)
-                continue
-            request_id = response.headers.get("x-request-id")
-            if response.is_success:
-                logger.debug(
-                    "provider %s %s: %s (%s)", method, path, response.status_code, request_id
-                )
-                try:
-                    yield response
-                finally:
-                    response.close()
-                return
-            if stream:
-                response.read()
-            response.close()
-            status = response.status_code
-            message, code, param = _error_fields(response)
-            retry = _should_retry(response)
-            logger.warning(
-                "provider %s %s: %s %s (request %s, attempt %s)",
-                method,
-                path,
-                status,
-                code or message,
-                request_id,
-                attempt + 1,
-            )
-            delay = _retry_after(response) or self._backoff(attempt)
-            if retry and not last and not out_of_budget(delay):
-                self._sleep(delay)
-                continue
-            # A refused key or region is our configuration, not the user's order; so is an
-            # upstream account out of credits (OpenRouter's 402).
-            if retry or status >= 500 or status in (401, 402, 403):
-                raise ProviderUnavailable(message, status_code=status, request_id=request_id)
-            # 410: OpenRouter's answer for content that expired.
-            error_class = ProviderNotFound if status in (404, 410) else ProviderRejected
-            raise error_class(
-                message, status_code=status, code=code, param=param, request_id=request_id
-            )
+                failure = _no_answer(error, f"{method} {path}", idempotent=idempotent)
+            else:
+                if response.is_success:
+                    logger.debug(
+                        "provider %s %s: %s (%s)",
+                        method,
+                        path,
+                        response.status_code,
+                        response.headers.get("x-request-id"),
+                    )
+                    try:
+                        yield response
+                    finally:
+                        response.close()
+                    return
+                failure = _error_answer(response, f"{method} {path}", attempt=attempt)
+            delay = self._retry_delay(failure, attempt, started)
+            if delay is None:
+                raise failure.error from failure.cause
+            logger.info("provider %s %s: %s, retrying in %.2fs", method, path, failure, delay)
+            self._sleep(delay)
+
+    def _send_once(self, method: str, path: str, *, stream: bool, **kwargs) -> httpx.Response:
+        """One request: its response (a failure status included), or an httpx.TransportError."""
+        if self._fast is not None and method == "GET" and not stream and not kwargs:
+            return self._fast.get(path)
+        return self._client.send(self._client.build_request(method, path, **kwargs), stream=stream)
+
+    def _retry_delay(self, failure: "_Failure", attempt: int, started: float) -> float | None:
+        """The retry policy: seconds to wait before sending again, or None to give up."""
+        if not failure.retryable or attempt >= self.max_retries:
+            return None
+        delay = failure.retry_after or self._backoff(attempt)
+        if time.monotonic() - started + delay > self.retry_budget:
+            return None
+        return delay
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(self.backoff_initial * 2**attempt, self.backoff_max)
+        return delay * (1 - 0.25 * random.random())
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One attempt's failure: the error it ends in, unless it is retried."""
+
+    error: ProviderError
+    retryable: bool
+    retry_after: float | None = None  # the server's wish, in seconds
+    cause: BaseException | None = None
+
+    def __str__(self) -> str:
+        return repr(self.cause) if self.cause else f"HTTP {self.error.status_code}"
+
+
+def _no_answer(error: httpx.TransportError, request: str, *, idempotent: bool) -> _Failure:
+    """A request that got no answer: unavailable (retryable) when sending it again is safe,
+    else outcome unknown: a create that reached the server may have ordered a video."""
+    if idempotent or isinstance(error, _NOT_SENT):
+        return _Failure(ProviderUnavailable(f"{request}: {error!r}"), retryable=True, cause=error)
+    logger.warning("provider %s: no answer (%r)", request, error)
+    unknown = ProviderOutcomeUnknown(f"{request}: sent, but no answer came ({error!r})")
+    return _Failure(unknown, retryable=False, cause=error)
+
+
+def _error_answer(response: httpx.Response, request: str, *, attempt: int) -> _Failure:
+    """An answer with a failure status: retryable, unavailable, not found or refused."""
+    response.read()
+    response.close()
+    status = response.status_code
+    request_id = response.headers.get("x-request-id")
+    message, code, param = _error_fields(response)
+    retryable = _should_retry(response)
+    logger.warning(
+        "provider %s: %s %s (request %s, attempt %s)",
+        request,
+        status,
+        code or message,
+        request_id,
+        attempt + 1,
+    )
+    # A refused key or region is our configuration, not the user's order; so is an upstream
+    # account out of credits (OpenRouter's 402).
+    if retryable or status >= 500 or status in (401, 402, 403):
+        error = ProviderUnavailable(message, status_code=status, request_id=request_id)
+    else:
+        # 410: OpenRouter's answer for content that expired.
+        error_class = ProviderNotFound if status in (404, 410) else ProviderRejected
+        error = error_class(
+            message, status_code=status, code=code, param=param, request_id=request_id
+        )
+    return _Failure(error, retryable=retryable, retry_after=_retry_after(response))
+
+
+# httpcore's errors as httpx's, by type (httpx maps them so in its own transport).
+_HTTPX_ERROR_OF = {
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+    httpcore.ProtocolError: httpx.ProtocolError,
+}
+_HTTPCORE_ERRORS = tuple(_HTTPX_ERROR_OF)
 
 
 class _StatusGetter:
     """Plain GETs (no body, no query, read whole) on httpcore's connection pool, the
-    transport under httpx, answered as an `httpx.Response`.
+    transport under httpx, answered as an `httpx.Response` and failing with httpx's errors.
 
     httpx's own models (its URL, Request and the client's merging of them) took half the
     CPU of a status GET, which is what limits the poller on a small machine. Same headers,
-    timeouts, pool bounds and TLS trust as the provider's httpx client; httpcore's errors
-    are raised as the httpx errors of the same name, as httpx itself maps them.
+    timeouts, pool bounds and TLS trust as the provider's httpx client.
     """
 
-    def __init__(self, base_url: str, *, headers: httpx.Headers, timeout: httpx.Timeout):
-        base = httpx.URL(base_url.rstrip("/") + "/")
+    def __init__(self, client: httpx.Client):
+        base = client.base_url
         self._scheme, self._host, self._port = base.raw_scheme, base.raw_host, base.port
         self._prefix = base.raw_path
-        host = base.netloc  # the Host header, as httpx sends it
-        self._headers = [(b"Host", host), *headers.raw]  # accept-encoding: httpx decodes
-        self._extensions = {"timeout": timeout.as_dict()}
+        # The Host header as httpx sends it; accept-encoding too: httpx.Response decodes.
+        self._headers = [(b"Host", base.netloc), *client.headers.raw]
+        self._extensions = {"timeout": client.timeout.as_dict()}
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context() if base.scheme == "https" else None,
-            max_connections=50,
-            max_keepalive_connections=20,
+            max_connections=LIMITS.max_connections,
+            max_keepalive_connections=LIMITS.max_keepalive_connections,
         )
 
     @classmethod
-    def for_url(cls, base_url: str, **options) -> "_StatusGetter | None":
-        """None when a proxy from the environment applies (httpx honours it) or the base URL
-        carries a query: httpx asks then, as before."""
+    def for_client(cls, base_url: str, client: httpx.Client) -> "_StatusGetter | None":
+        """None where the client would not go straight to the host: a proxy from the
+        environment (httpx's own rule decides, NO_PROXY included), or a base URL with a
+        query, which httpx merges."""
         parts = urlsplit(base_url)
         if parts.query or parts.fragment:
             return None
-        proxies = urllib.request.getproxies()
-        if (proxies.get(parts.scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(
-            parts.hostname or ""
-        ):
+        # httpx's private lookup of its mounts: pinned in requirements.txt, and
+        # test_a_proxy_from_the_environment_or_a_query_keeps_httpx would see it change.
+        if client._transport_for_url(client.base_url) is not client._transport:
             return None
-        return cls(base_url, **options)
+        return cls(client)
 
     def get(self, path: str) -> httpx.Response:
         url = httpcore.URL(
@@ -323,13 +377,9 @@ class _StatusGetter:
             answer = self._pool.request(
                 "GET", url, headers=self._headers, extensions=self._extensions
             )
-        except Exception as error:
-            # As httpx maps them: each httpcore error becomes the httpx error of its name.
-            theirs = type(error)
-            ours = getattr(httpx, theirs.__name__, None)
-            if not theirs.__module__.startswith("httpcore") or ours is None:
-                raise
-            raise ours(str(error)) from error
+        except _HTTPCORE_ERRORS as error:
+            mapped = next(kind for kind in type(error).__mro__ if kind in _HTTPX_ERROR_OF)
+            raise _HTTPX_ERROR_OF[mapped](str(error)) from error
         return httpx.Response(answer.status, headers=answer.headers, content=answer.content)
 
     def close(self) -> None:

@@ -160,6 +160,38 @@ def test_a_silent_server_is_a_read_timeout_retried_then_unavailable():
     assert isinstance(raised.value.__cause__, httpx.ReadTimeout)
 
 
+def test_a_hang_up_fails_as_httpx_fails_it():
+    """httpcore's error becomes httpx's of the same type, exactly as the httpx client's."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def hang_up():
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.recv(65536)  # the request, then no answer at all
+            connection.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    causes = []
+    try:
+        for fast in (True, False):
+            provider = build_provider(base_url=base_url, api_key="k", max_retries=0)
+            if not fast:
+                provider._fast = None  # the httpx client
+            with pytest.raises(ProviderUnavailable) as raised:
+                provider.retrieve("video_1")
+            provider.close()
+            causes.append(type(raised.value.__cause__))
+    finally:
+        stop.set()
+        listener.close()
+    assert causes == [httpx.RemoteProtocolError, httpx.RemoteProtocolError]
+
+
 def test_a_proxy_from_the_environment_or_a_query_keeps_httpx(monkeypatch):
     assert build_provider(base_url="http://provider.test/v1", api_key="k")._fast is not None
     assert build_provider(base_url="http://provider.test/v1?x=1", api_key="k")._fast is None
