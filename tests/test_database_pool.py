@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from live.tests.server import asgi_web
-from tests.helpers import served_env
+from testing import served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.helpers import ROOT
+from testing import ROOT
 
 SETTINGS = (ROOT / "storycraft" / "settings.py").read_text()
 ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()

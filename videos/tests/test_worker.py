@@ -12,8 +12,7 @@ from django.db import connection
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from testing import api_for, entries_of, order, person, wait_until
-from tests.helpers import stop_process_group
+from testing import api_for, entries_of, order, person, stop_process_group, wait_until
 from videos.models import JobStatus, VideoJob
 from videos.provider import build_provider
 from videos.services.download import DOWNLOAD_LEASE, HEARTBEAT
