@@ -411,16 +411,17 @@ def _read(path: Path) -> str:
 
 
 @contextmanager
-def admin_connection():
-    """A second, autocommit psycopg connection to the database Django's connection uses
-    (to terminate sessions behind Django's back)."""
+def admin_connection(dbname: str | None = None):
+    """A second, autocommit psycopg connection to the server Django's connection uses, on
+    its database unless `dbname` names another (to terminate sessions behind Django's back,
+    or read statistics without opening a session on the test database)."""
     db = connection.settings_dict
     with psycopg.connect(
         host=db["HOST"],
         port=db["PORT"],
         user=db["USER"],
         password=db["PASSWORD"],
-        dbname=db["NAME"],
+        dbname=dbname or db["NAME"],
         autocommit=True,
     ) as admin:
         yield admin
