@@ -84,10 +84,8 @@ class CatalogModelForm(forms.ModelForm):
                 self.add_error("can_remix", error.message_dict["can_remix"])
         enabling = cleaned.get("enabled") and self.instance.pk and not self.instance.enabled
         if enabling:
-            try:
-                cleaned["enable_line"] = services.check_enabling(
-                    self.instance, cleaned.get("enable_reason")
-                )
+            try:  # asked here to show the form again; services.set_enabled decides
+                services.check_enabling(self.instance, cleaned.get("enable_reason"))
             except services.ReasonRequired as error:
                 self.add_error("enable_reason", error.message_dict["enabled"])
         return cleaned
@@ -287,6 +285,28 @@ class CatalogModelAdmin(KeyWarningMixin, admin.ModelAdmin):
         if model.retired_upstream_at:
             return f"retired upstream {model.retired_upstream_at:%Y-%m-%d}"
         return "listed" if model.upstream_pricing else "—"
+
+    def save_model(self, request, obj, form, change):
+        if change and "enabled" in form.changed_data:
+            obj.enabled = form.initial["enabled"]  # switched by the service in save_related
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """The sizes, then an enabling or disabling through the catalog service, so that a
+        reason is weighed against the prices as saved."""
+        super().save_related(request, form, formsets, change)
+        if not change or "enabled" not in form.changed_data:
+            return
+        try:
+            form.cleaned_data["enable_line"] = services.set_enabled(
+                model_id=form.instance.model_id,
+                enabled=form.cleaned_data["enabled"],
+                reason=form.cleaned_data.get("enable_reason"),
+            )
+        except services.ReasonRequired as refusal:  # the new prices are below cost
+            form.changed_data.remove("enabled")
+            message = refusal.message_dict["enabled"][0]
+            self.message_user(request, f"Saved, but not enabled: {message}", messages.ERROR)
 
     def construct_change_message(self, request, form, formsets, add=False):
         """Old → new for every field and size: prices and switches must be traceable."""
