@@ -1,13 +1,14 @@
-"""JWT authentication for read views that check the owner's standing themselves.
+"""JWT authentication that, for a read, leaves the owner check to the view's own query.
 
 simplejwt's JWTAuthentication loads the user row on every request to refuse a deleted
-or deactivated user. A view whose own query already joins the owner (GET /videos/{id}
-and GET /videos, polled by every client) can do that check in the same query: for a
-read, this class verifies the token exactly as JWTAuthentication does but leaves
-`request.user` a TokenUser (its id from the token, no query). Such a view must call
-`confirm_token_user` whenever its query did not show an active owner; it answers 401 as
-JWTAuthentication would have. A write (POST...) acts on behalf of the user, so it loads
-and checks the user row as JWTAuthentication always does.
+or deactivated user. The polled reads (GET /videos/{id} and GET /videos) already join
+their owner's `is_active` in their own query, so loading the row as well would double
+their cost. For a read, `StatelessReadJWTAuthentication` verifies the token exactly as
+JWTAuthentication does but leaves `request.user` a TokenUser (its id from the token, no
+query); the view then calls `check_owner_standing` with what its query saw, and that is
+the one place the owner is checked: seen active, nothing more; otherwise the full check,
+which answers 401 as JWTAuthentication would have. A write (POST...) acts on behalf of
+the user, so it loads and checks the user row as JWTAuthentication always does.
 """
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -19,7 +20,9 @@ from rest_framework_simplejwt.authentication import (
 from rest_framework_simplejwt.settings import api_settings
 
 
-class OwnerCheckedJWTAuthentication(JWTStatelessUserAuthentication):
+class StatelessReadJWTAuthentication(JWTStatelessUserAuthentication):
+    """For reads, a token user whose standing the view checks with `check_owner_standing`."""
+
     def authenticate(self, request):
         if request.method not in SAFE_METHODS:
             return JWTAuthentication().authenticate(request)
@@ -32,19 +35,22 @@ class OwnerCheckedJWTAuthentication(JWTStatelessUserAuthentication):
         return super().get_user(validated_token)
 
 
-def confirm_token_user(request) -> None:
-    """JWTAuthentication's full check of the token's user (exists, active): raises
-    AuthenticationFailed (401) when that user may no longer use the API."""
-    if request.auth is not None:
-        JWTAuthentication().get_user(request.auth)
+def check_owner_standing(request, *, seen_active: bool) -> None:
+    """The owner check of a view authenticated by StatelessReadJWTAuthentication.
+    `seen_active`: the view's own query showed the token's user active (a row of theirs
+    joined to `is_active`). Otherwise JWTAuthentication's full check of that user (exists,
+    active) runs: AuthenticationFailed (401) when they may no longer use the API."""
+    if seen_active or not isinstance(request.user, api_settings.TOKEN_USER_CLASS):
+        return  # checked in the view's query, or the user row was loaded and checked
+    JWTAuthentication().get_user(request.auth)
 
 
-class OwnerCheckedJWTScheme(SimpleJWTScheme):
+class StatelessReadJWTScheme(SimpleJWTScheme):
     """In the schema, the same bearer token as every other endpoint: it refers to the
     jwtAuth component that JWTAuthentication registers, rather than registering a second
     component of that name (drf-spectacular warns about two identities for one name)."""
 
-    target_class = OwnerCheckedJWTAuthentication
+    target_class = StatelessReadJWTAuthentication
     name = []  # registers no component of its own
 
     def get_security_requirement(self, auto_schema):

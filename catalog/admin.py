@@ -84,10 +84,8 @@ class CatalogModelForm(forms.ModelForm):
                 self.add_error("can_remix", error.message_dict["can_remix"])
         enabling = cleaned.get("enabled") and self.instance.pk and not self.instance.enabled
         if enabling:
-            try:
-                cleaned["enable_line"] = services.check_enabling(
-                    self.instance, cleaned.get("enable_reason")
-                )
+            try:  # asked here to show the form again; services.set_enabled decides
+                services.check_enabling(self.instance, cleaned.get("enable_reason"))
             except services.ReasonRequired as error:
                 self.add_error("enable_reason", error.message_dict["enabled"])
         return cleaned
@@ -96,17 +94,17 @@ class CatalogModelForm(forms.ModelForm):
 class SizesFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
-        if any(self.errors):
-            return
-        kept = [
+        if any(self.errors) or not self.instance.default_size:
+            return  # the model's form says what is missing
+        kept = {
             form.cleaned_data["size"]
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
-        if self.instance.default_size and self.instance.default_size not in kept:
-            raise ValidationError(
-                f"The default size {self.instance.default_size} must be one of the sizes below."
-            )
+        }
+        try:
+            services.check_default_size(self.instance.default_size, kept)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["default_size"]) from None
 
 
 class SizeInline(admin.TabularInline):
@@ -288,6 +286,28 @@ class CatalogModelAdmin(KeyWarningMixin, admin.ModelAdmin):
             return f"retired upstream {model.retired_upstream_at:%Y-%m-%d}"
         return "listed" if model.upstream_pricing else "—"
 
+    def save_model(self, request, obj, form, change):
+        if change and "enabled" in form.changed_data:
+            obj.enabled = form.initial["enabled"]  # switched by the service in save_related
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """The sizes, then an enabling or disabling through the catalog service, so that a
+        reason is weighed against the prices as saved."""
+        super().save_related(request, form, formsets, change)
+        if not change or "enabled" not in form.changed_data:
+            return
+        try:
+            form.cleaned_data["enable_line"] = services.set_enabled(
+                model_id=form.instance.model_id,
+                enabled=form.cleaned_data["enabled"],
+                reason=form.cleaned_data.get("enable_reason"),
+            )
+        except services.ReasonRequired as refusal:  # the new prices are below cost
+            form.changed_data.remove("enabled")
+            message = refusal.message_dict["enabled"][0]
+            self.message_user(request, f"Saved, but not enabled: {message}", messages.ERROR)
+
     def construct_change_message(self, request, form, formsets, add=False):
         """Old → new for every field and size: prices and switches must be traceable."""
         if add:
@@ -318,16 +338,21 @@ class CatalogModelAdmin(KeyWarningMixin, admin.ModelAdmin):
                     lines += _change_lines(size_form, f"size {size}")
         return "; ".join(lines) + "." if lines else "No changes."
 
-    def _switch(self, request, queryset, enabled: bool) -> None:
+    def _switch(self, request, queryset, enabled: bool, reason: str = "") -> None:
         verb = "Enabled" if enabled else "Disabled"
-        changed = [model for model in queryset if model.enabled != enabled]
-        for model in changed:
-            model.enabled = enabled
-            model.save(update_fields=["enabled", "updated_at"])
-            self.log_change(request, model, f"{verb} (enabled {not enabled!r} → {enabled!r}).")
+        changed = 0
+        for model in queryset:
+            try:
+                line = services.set_enabled(model_id=model.model_id, enabled=enabled, reason=reason)
+            except services.ReasonRequired as refusal:  # repriced since the page was shown
+                self.message_user(request, refusal.message_dict["enabled"][0], messages.ERROR)
+                continue
+            if line:
+                self.log_change(request, model, f"{verb} ({line}).")
+                changed += 1
         self.message_user(
             request,
-            f"{verb} {len(changed)} model(s).",
+            f"{verb} {changed} model(s).",
             messages.SUCCESS if changed else messages.INFO,
         )
 
@@ -348,18 +373,7 @@ class CatalogModelAdmin(KeyWarningMixin, admin.ModelAdmin):
                 "asked": "post" in request.POST,
             }
             return TemplateResponse(request, "admin/catalog/enable_with_reason.html", context)
-        changed = 0
-        for model in queryset.filter(enabled=False):
-            line = services.check_enabling(model, reason)
-            model.enabled = True
-            model.save(update_fields=["enabled", "updated_at"])
-            self.log_change(request, model, f"{line.capitalize()}.")
-            changed += 1
-        self.message_user(
-            request,
-            f"Enabled {changed} model(s).",
-            messages.SUCCESS if changed else messages.INFO,
-        )
+        self._switch(request, queryset, True, reason)
 
     @admin.action(
         description="Disable the selected models (jobs in flight finish)", permissions=["change"]

@@ -39,10 +39,6 @@ class Offer:
         return next((offer for offer in self.sizes if offer.format == format_), None)
 
     @property
-    def formats(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(offer.format for offer in self.sizes))
-
-    @property
     def default_size_offer(self) -> SizeOffer | None:
         return self.size(self.default_size) or (self.sizes[0] if self.sizes else None)
 

@@ -99,9 +99,33 @@ def put_model(
         # Checked on the sizes as saved: new prices given in the same run count.
         line = check_enabling(model, reason)
         changes = [line if change.startswith("enabled ") else change for change in changes]
-    if model.default_size not in set(model.sizes.values_list("size", flat=True)):
-        raise ValidationError({"default_size": f"{model.default_size} is not one of its sizes."})
+    check_default_size(model.default_size, set(model.sizes.values_list("size", flat=True)))
     return model, ["created"] if created else changes
+
+
+def check_default_size(default_size: str, sizes: set[str]) -> None:
+    """Refuses a default size the model is not sold in: an order naming no size gets it."""
+    if default_size not in sizes:
+        raise ValidationError(
+            {
+                "default_size": f"The default size {default_size} must be one of the sizes it "
+                f"is sold in ({', '.join(sorted(sizes)) or 'none yet'})."
+            }
+        )
+
+
+@transaction.atomic
+def set_enabled(*, model_id: str, enabled: bool, reason: str | None = None) -> str:
+    """Enable or disable a model; returns the line for its history, "" when it already
+    was. Enabling one that needs a reason (see needs_a_reason) without one raises
+    ReasonRequired. Jobs in flight on a disabled model finish."""
+    model = CatalogModel.objects.select_for_update().get(model_id=model_id)
+    if model.enabled == enabled:
+        return ""
+    line = check_enabling(model, reason) if enabled else "enabled True → False"
+    model.enabled = enabled
+    model.save(update_fields=["enabled", "updated_at"])
+    return line
 
 
 def check_remix(endpoint: ProviderEndpoint) -> None:

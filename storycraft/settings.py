@@ -363,7 +363,6 @@ EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 5, minimum=1)
 # Provider: OpenAI's Videos API or anything speaking it; the built-in emulator by default.
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 EMULATOR_PORT = env_int("EMULATOR_PORT", 8001, minimum=1)
-EMULATOR_JOB_SECONDS = env_int("EMULATOR_JOB_SECONDS", 10, minimum=0)
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL") or (
     "https://api.openai.com/v1" if OPENAI_API_KEY else f"http://127.0.0.1:{EMULATOR_PORT}/v1"
 )

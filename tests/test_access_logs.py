@@ -9,8 +9,7 @@ import pytest
 
 from live.tests.server import asgi_web
 from storycraft.logs import redact
-from testing import wait_until
-from tests.helpers import ROOT, gunicorn, runserver, served_env
+from testing import ROOT, gunicorn, runserver, served_env, wait_until
 from videos.models import VideoJob
 from videos.services.files import signed_file_path
 

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.helpers import ROOT
+from testing import ROOT
 
 
 def test_the_benchmarks_run_in_smoke_mode_and_write_no_results(tmp_path):

@@ -19,8 +19,7 @@ import httpx
 import pytest
 
 from live.tests.server import EventReader, asgi_web
-from testing import api_for, person
-from tests.helpers import ROOT, _serving, served_env
+from testing import ROOT, _serving, api_for, person, served_env
 
 CADDYFILE = ROOT / "docker" / "Caddyfile"
 LOGIN = {"email": "mallory@example.com", "password": "guess"}

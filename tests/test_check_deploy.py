@@ -1,4 +1,4 @@
-from tests.helpers import production_env, run_python
+from testing import production_env, run_python
 
 
 def test_the_deploy_checks_are_clean_with_production_settings(tmp_path):

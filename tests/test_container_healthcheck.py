@@ -1,6 +1,6 @@
 import socket
 
-from tests.helpers import ROOT, run_python
+from testing import ROOT, run_python
 
 HEALTHCHECK = str(ROOT / "docker" / "healthcheck.py")
 

@@ -5,12 +5,11 @@ every request."""
 import time
 
 import httpx
-import psycopg
 import pytest
 from django.db import connection
 
 from live.tests.server import asgi_web
-from tests.helpers import served_env
+from testing import admin_connection, served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -19,15 +18,7 @@ def sessions_opened(database: str) -> int:
     """How many sessions PostgreSQL has opened on the database, read from another one (so
     that reading opens none there); its statistics lag up to a second."""
     time.sleep(1.5)
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"],
-        user=db["USER"],
-        password=db["PASSWORD"],
-        dbname="postgres",
-        autocommit=True,
-    ) as other:
+    with admin_connection(dbname="postgres") as other:
         row = other.execute(
             "SELECT sessions FROM pg_stat_database WHERE datname = %s", [database]
         ).fetchone()

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.helpers import ROOT
+from testing import ROOT
 
 SETTINGS = (ROOT / "storycraft" / "settings.py").read_text()
 ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()
@@ -30,7 +30,6 @@ NOT_FOR_COMPOSE = {
     "VAR_DIR",
     "MEDIA_ROOT",
     "EMULATOR_PORT",
-    "EMULATOR_JOB_SECONDS",
     "LOCALSTRIPE_PORT",  # make run's fake Stripe; compose has DEBUG off, so never localstripe
     "STORYCRAFT_ASGI",  # set by storycraft/asgi.py in the web process itself
     "NUM_PROXIES",  # read only to refuse it: TRUSTED_PROXIES replaced it

@@ -6,8 +6,7 @@ from django.db import OperationalError, connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from storycraft.errors import server_error
-from testing import api_for, available, order, person, staff
-from tests.helpers import admin_connection
+from testing import admin_connection, api_for, available, order, person, staff
 from videos.models import IdempotencyRecord, VideoJob
 from wallet.models import LedgerEntry
 

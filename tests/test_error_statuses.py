@@ -28,7 +28,7 @@ ANSWERS = [
         None,
     ),
     (
-        videos.InsufficientCreditsError("m"),
+        videos.OrderNotAffordable("m"),
         402,
         {"detail": "m", "code": "insufficient_credits"},
         None,
@@ -41,9 +41,9 @@ ANSWERS = [
     ),
     (videos.TooManyJobs("m"), 429, {"detail": "m", "code": "too_many_jobs"}, None),
     (videos.IdempotencyKeyInUse("m"), 409, {"detail": "m", "code": "idempotency_key_in_use"}, "2"),
-    (videos.ProviderRejectedError("m"), 422, {"detail": "m", "code": "provider_rejected"}, None),
+    (videos.OrderRefused("m"), 422, {"detail": "m", "code": "provider_rejected"}, None),
     (
-        videos.ProviderUnavailableError("m"),
+        videos.OrderFailedUpstream("m"),
         503,
         {"detail": "m", "code": "provider_unavailable"},
         None,
@@ -97,7 +97,7 @@ ANSWERS = [
 ]
 
 # Never answered through the mapping: the videos services translate a shortfall into
-# InsufficientCreditsError, a ledger key's reuse only happens to the admin and commands
+# OrderNotAffordable, a ledger key's reuse only happens to the admin and commands
 # (reaching the API edge would be a bug, and is a 500), as does a video's hold released
 # from the wallet, and RegisterView answers EmailTaken (the password views WrongPassword) as
 # a field error, the shape of the serializer's own check.

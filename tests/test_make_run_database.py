@@ -2,7 +2,7 @@
 paths, the job lookup every client polls) must work there too (the rest of the suite runs
 on PostgreSQL)."""
 
-from tests.helpers import production_env, run_python
+from testing import production_env, run_python
 
 SCRIPT = """
 import uuid

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import ROOT
+from testing import ROOT
 
 pytestmark = [
     pytest.mark.slow,

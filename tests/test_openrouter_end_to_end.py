@@ -20,8 +20,7 @@ from django.utils import timezone
 
 from benchmarks.stack import emulator_process
 from catalog.models import CatalogModel
-from testing import PASSWORD, person, staff, wait_until
-from tests.helpers import gunicorn, run_python, served_env
+from testing import PASSWORD, gunicorn, person, run_python, served_env, staff, wait_until
 from videos.models import VideoJob
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.helpers import production_env, run_python
+from testing import production_env, run_python
 
 SETUP = ["-c", "import django; django.setup()"]
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 
-from tests.helpers import gunicorn, served_env
+from testing import gunicorn, served_env
 
 LOGIN = {"email": "mallory@example.com", "password": "guess"}
 

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 
 from live.tests.server import asgi_web
 from storycraft.proxies import client_ip
-from tests.helpers import run_python, served_env
+from testing import run_python, served_env
 
 LOGIN = {"email": "mallory@example.com", "password": "guess"}
 

@@ -17,8 +17,9 @@ class InvalidLink(DomainError):
     default_message = "This link is invalid or has expired."
 
 
-class InsufficientCreditsError(DomainError):
-    """The order costs more than the wallet has available; nothing was created."""
+class OrderNotAffordable(DomainError):
+    """The order costs more than the wallet has available; nothing was created. (The
+    wallet's own refusal, wallet.exceptions.InsufficientCredits, becomes this one.)"""
 
     code = "insufficient_credits"
 
@@ -43,14 +44,16 @@ class TooManyJobs(DomainError):
     code = "too_many_jobs"
 
 
-class ProviderRejectedError(DomainError):
-    """The provider refused the job (its content or parameters); it failed, refunded."""
+class OrderRefused(DomainError):
+    """The provider refused the ordered job (its content or parameters); it failed,
+    refunded. (The provider client's videos.provider.ProviderRejected becomes this one.)"""
 
     code = "provider_rejected"
 
 
-class ProviderUnavailableError(DomainError):
-    """The provider could not be reached or failed; the job failed, refunded."""
+class OrderFailedUpstream(DomainError):
+    """The provider could not be reached or failed when the job was ordered; it failed,
+    refunded. (The provider client's ProviderUnavailable becomes this one.)"""
 
     code = "provider_unavailable"
 

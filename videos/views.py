@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import OwnerCheckedJWTAuthentication, confirm_token_user
+from accounts.authentication import StatelessReadJWTAuthentication, check_owner_standing
 from catalog.styles import STYLES
 from storycraft.conditional import etag_matches
 from storycraft.errors import domain_error_body, status_of
@@ -139,7 +139,7 @@ class _OrderThrottled(APIView):
 class VideoListView(_OrderThrottled):
     pagination_class = NewestFirstCursorPagination  # also tells the schema the list is paged
     # Clients poll this too: a GET checks the owner's standing in the jobs' own query.
-    authentication_classes = [OwnerCheckedJWTAuthentication]
+    authentication_classes = [StatelessReadJWTAuthentication]
 
     @extend_schema(
         summary="Your videos, newest first",
@@ -156,8 +156,8 @@ class VideoListView(_OrderThrottled):
             jobs = jobs.filter(batch_id=filters.validated_data["batch"])
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(jobs, request, view=self)
-        if not page:
-            confirm_token_user(request)  # 401 for a deactivated or unknown user, as usual
+        # A page of theirs shows an active owner (the query keeps only those).
+        check_owner_standing(request, seen_active=bool(page))
         data = VideoJobSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
@@ -236,7 +236,7 @@ class BatchView(_OrderThrottled):
 
 class VideoDetailView(APIView):
     # Clients poll this: the owner's standing is checked in the job's own query.
-    authentication_classes = [OwnerCheckedJWTAuthentication]
+    authentication_classes = [StatelessReadJWTAuthentication]
 
     @extend_schema(
         summary="One of your videos",
@@ -245,8 +245,7 @@ class VideoDetailView(APIView):
     )
     def get(self, request, job_id):
         job = selectors.job_with_owner_standing(request.user.pk, job_id)
-        if job is None or not job.owner_is_active:
-            confirm_token_user(request)  # 401 for a deactivated or unknown user, as usual
+        check_owner_standing(request, seen_active=job is not None and job.owner_is_active)
         if job is None:
             raise VideoNotFound()
         etag = files.job_etag(job)

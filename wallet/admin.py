@@ -1,13 +1,10 @@
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.db.models import F
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from wallet import services
-from wallet.exceptions import HoldBelongsToVideo, InsufficientCredits, LedgerKeyReused
-from wallet.forms import CreditAdjustmentForm
+from wallet.exceptions import HoldBelongsToVideo
 from wallet.models import EntryKind, LedgerEntry, Wallet
 from wallet.selectors import hold_status, with_resolution_kind
 
@@ -34,7 +31,6 @@ class WalletAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     search_fields = ["user__email"]
     ordering = ["-created_at"]
-    actions = ["adjust_credits"]
 
     @admin.display(ordering=F("balance") - F("reserved"))
     def available(self, wallet: Wallet) -> int:
@@ -45,47 +41,16 @@ class WalletAdmin(ReadOnlyAdmin):
         url = reverse("admin:wallet_ledgerentry_changelist") + f"?wallet__id__exact={wallet.pk}"
         return format_html('<a href="{}">entries</a>', url)
 
-    @admin.action(description="Grant or deduct credits", permissions=["move_credits"])
-    def adjust_credits(self, request, queryset):
-        queryset = queryset.select_related("user")
-        form = CreditAdjustmentForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            self._apply_adjustment(request, queryset, form.cleaned_data)
-            return None  # back to the wallet list
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Grant or deduct credits",
-            "opts": self.model._meta,
-            "form": form,
-            "queryset": queryset,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/wallet/wallet/adjust_credits.html", context)
+    def get_list_display(self, request):
+        if self.has_move_credits_permission(request):
+            return [*self.list_display, "credits_link"]
+        return self.list_display
 
-    def _apply_adjustment(self, request, wallets, data: dict) -> None:
-        for wallet in wallets:
-            try:
-                entry = services.adjust_credits(
-                    user=wallet.user,
-                    change=data["change"],
-                    reason=data["reason"],
-                    staff=request.user,
-                    key=f"admin:{data['request_id']}",
-                )
-            except InsufficientCredits as error:
-                self.message_user(request, f"{wallet.user}: {error}", messages.ERROR)
-            except LedgerKeyReused:
-                # The browser's back button sent an old form again, with other values.
-                self.message_user(
-                    request, f"{wallet.user}: {CreditAdjustmentForm.RESUBMITTED}", messages.ERROR
-                )
-            else:
-                self.message_user(
-                    request,
-                    f"{wallet.user}: {entry.get_kind_display()} of {abs(entry.amount)} credits "
-                    f"recorded as entry #{entry.pk}.",
-                    messages.SUCCESS,
-                )
+    @admin.display(description="credits")
+    def credits_link(self, wallet: Wallet) -> str:
+        # One credits form, on the user's page: who moved them and why go on the ledger.
+        url = reverse("admin:accounts_user_credits", args=[wallet.user_id])
+        return format_html('<a href="{}">grant or deduct</a>', url)
 
 
 @admin.register(LedgerEntry)

@@ -9,8 +9,7 @@ from django_q.models import Schedule
 
 from accounts import emails
 from accounts.tests.helpers import post
-from testing import PASSWORD, person
-from tests.helpers import production_env, run_python
+from testing import PASSWORD, person, production_env, run_python
 
 pytestmark = pytest.mark.django_db
 

@@ -98,3 +98,19 @@ def test_the_change_form_wants_a_reason_too(pro_below_cost, sam, client):
     assert CatalogModel.objects.get(model_id="sora-2-pro").enabled is True
     message = LogEntry.objects.get(object_id=str(pro_below_cost.pk)).get_change_message()
     assert "reason: bundle offer" in message and "Enable reason" not in message
+
+
+def test_the_change_form_weighs_the_reason_against_the_prices_it_saves(pro_below_cost, sam, client):
+    CatalogSize.objects.filter(model=pro_below_cost, size="1280x720").update(credits_per_second=80)
+    sizes = [size.size for size in pro_below_cost.sizes.all()]
+    pro_below_cost.enabled = True  # and, in the same form, back below its upstream cost
+    form = model_form(
+        pro_below_cost, **{f"sizes-{sizes.index('1280x720')}-credits_per_second": "60"}
+    )
+    response = client.post(
+        reverse("admin:catalog_catalogmodel_change", args=[pro_below_cost.pk]), form, follow=True
+    )
+    assert "Saved, but not enabled" in response.content.decode()
+    pro = CatalogModel.objects.get(model_id="sora-2-pro")
+    assert pro.enabled is False
+    assert pro.sizes.get(size="1280x720").credits_per_second == 60

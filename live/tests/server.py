@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import ROOT, gunicorn, served_env, shared_database_url
+from testing import ROOT, gunicorn, served_env, shared_database_url
 
 ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()
 

@@ -22,8 +22,7 @@ import pytest
 
 from accounts.models import User
 from live.tests.server import ENTRYPOINT, asgi_web
-from testing import PASSWORD, held_jobs
-from tests.helpers import ROOT, served_env
+from testing import PASSWORD, ROOT, held_jobs, served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

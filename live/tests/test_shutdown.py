@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from live.tests.server import EventReader, asgi_web
-from testing import api_for, person
-from tests.helpers import served_env
+from testing import api_for, person, served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

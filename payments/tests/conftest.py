@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from payments.tests.helpers import WEBHOOK_SECRET, StripeServer
-from tests.helpers import stop_process_group
+from testing import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30

@@ -16,7 +16,7 @@ import stripe
 from payments.models import CreditPack
 from payments.tests.conftest import ROOT, _free_port, _python
 from payments.tests.helpers import CARD_OK, StripeServer
-from tests.helpers import stop_process_group
+from testing import stop_process_group
 
 pytestmark = pytest.mark.payments
 

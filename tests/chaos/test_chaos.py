@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from sora_emulator.webhooks import sign
-from tests.helpers import (
+from testing import (
     ROOT,
     admin_connection,
     gunicorn,

@@ -27,7 +27,7 @@ import pytest
 
 from sora_emulator import serve_in_thread
 from sora_emulator.catalog import SORA_MODELS, ModelOffer
-from tests.helpers import stop_process_group
+from testing import stop_process_group
 from videos.provider import OpenAIVideoProvider
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -36,10 +36,6 @@ DOWNLOAD_LEASE = timedelta(seconds=30)
 HEARTBEAT = timedelta(seconds=10)
 
 
-def download_lease() -> timedelta:
-    return DOWNLOAD_LEASE
-
-
 class NotAnMp4(Exception):
     pass
 

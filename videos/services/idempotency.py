@@ -19,8 +19,8 @@ from storycraft.exceptions import DomainError
 from videos.exceptions import (
     IdempotencyKeyInUse,
     IdempotencyKeyReusedForOtherRequest,
-    ProviderRejectedError,
-    ProviderUnavailableError,
+    OrderFailedUpstream,
+    OrderRefused,
 )
 from videos.models import IdempotencyRecord
 
@@ -30,7 +30,7 @@ CLAIM = timedelta(seconds=120)
 WAIT_STEP = 0.1
 # Errors that come after a job was created (and failed): they are the key's answer. Any
 # other failure created nothing, so the key is released for a retry to use.
-FINAL_ERRORS = (ProviderRejectedError, ProviderUnavailableError)
+FINAL_ERRORS = (OrderRefused, OrderFailedUpstream)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from catalog.styles import provider_prompt
 from storycraft.connections import once_more_on_lost_connection
 from videos.exceptions import (
     IdempotencyKeyReusedForOtherRequest,
-    InsufficientCreditsError,
-    ProviderRejectedError,
-    ProviderUnavailableError,
+    OrderFailedUpstream,
+    OrderNotAffordable,
+    OrderRefused,
     TooManyJobs,
 )
 from videos.models import ACTIVE_STATUSES, Batch, JobStatus, VideoJob
@@ -44,8 +44,8 @@ def _check_replay(existing, fingerprint: str):
     return existing
 
 
-def _insufficient(error: InsufficientCredits) -> InsufficientCreditsError:
-    return InsufficientCreditsError(
+def _insufficient(error: InsufficientCredits) -> OrderNotAffordable:
+    return OrderNotAffordable(
         f"This order costs {error.needed} credits; {error.available} are available."
     )
 
@@ -115,8 +115,8 @@ def order_video(
     `remixed_from` when given; starting on `picture` when given, which is fitted to the
     order's size and stored beside the job first).
 
-    Raises InsufficientCreditsError (nothing created), IdempotencyKeyReusedForOtherRequest, and
-    ProviderRejectedError / ProviderUnavailableError (job failed, credits released)."""
+    Raises OrderNotAffordable (nothing created), IdempotencyKeyReusedForOtherRequest, and
+    OrderRefused / OrderFailedUpstream (job failed, credits released)."""
     request = spec.request
     if remixed_from is not None:
         request = {**request, "remixed_from": str(remixed_from.pk)}
@@ -185,8 +185,8 @@ def _replay_job(job: VideoJob) -> VideoJob:
 
 def _raise_submission_error(job: VideoJob):
     if job.error_code == UNAVAILABLE:
-        raise ProviderUnavailableError(job.error_message)
-    raise ProviderRejectedError(job.error_message)
+        raise OrderFailedUpstream(job.error_message)
+    raise OrderRefused(job.error_message)
 
 
 def _store_pictures(user, job_ids, size: str, picture: StartPicture | None) -> list[str]:

@@ -12,11 +12,10 @@ from django.db import connection
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from testing import api_for, entries_of, order, person, wait_until
-from tests.helpers import stop_process_group
+from testing import api_for, entries_of, order, person, stop_process_group, wait_until
 from videos.models import JobStatus, VideoJob
 from videos.provider import build_provider
-from videos.services.download import HEARTBEAT, download_lease
+from videos.services.download import DOWNLOAD_LEASE, HEARTBEAT
 from videos.services.polling import run_sweeper
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +41,7 @@ def test_django_q_limits_fit_the_sweeper_and_downloads(settings):
     assert sweeper_seconds + slowest_provider_call < cluster["timeout"] < cluster["retry"]
     # A running download renews its lease, so the lease need not outlast the task timeout:
     # it is short, so that a killed download frees its job within about a minute.
-    assert 2 * HEARTBEAT <= download_lease() <= timedelta(seconds=60)
+    assert 2 * HEARTBEAT <= DOWNLOAD_LEASE <= timedelta(seconds=60)
     assert cluster["workers"] >= 2  # the sweeper must not starve downloads
     assert cluster["max_attempts"] >= 1 and cluster["ack_failures"] is True
 

@@ -72,12 +72,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, model_id, by, **options):
         user = staff_member(by)
-        endpoint = options["endpoint"]
-        if (
-            endpoint is None
-            and not services.CatalogModel.objects.filter(model_id=model_id).exists()
-        ):
-            endpoint = "default"
         try:
             model, changes = services.put_model(
                 model_id=model_id,

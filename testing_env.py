@@ -1,4 +1,6 @@
-"""Loaded by pytest before Django (``-p storycraft.pytest_env``): picks the test database.
+"""Loaded by pytest before Django (``-p testing_env`` in pyproject.toml): picks the test
+database and the environment every test run starts from. Beside testing.py, outside the
+kernel: test plumbing is no part of the project package.
 
 Tests run against PostgreSQL, the production database: DATABASE_URL when set, else the
 server on 127.0.0.1:5432, else a throwaway server from the ``pgserver`` wheel. Under
