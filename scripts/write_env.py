@@ -34,7 +34,7 @@ OPENAI_API_KEY=
 # (empty: webhooks are refused and the poller does the work).
 OPENAI_WEBHOOK_SECRET=
 # Stripe (empty key: no credits are sold). The signing secret is the whsec_... that the
-# dashboard shows for the endpoint https://<host>/webhooks/stripe (README "Payments").
+# dashboard shows for the endpoint https://<host>/webhooks/stripe (docs/payments.md).
 STRIPE_SECRET_KEY=
 STRIPE_PUBLISHABLE_KEY=
 STRIPE_WEBHOOK_SECRET=

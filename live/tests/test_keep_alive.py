@@ -1,4 +1,4 @@
-"""A client that reuses its connection and polls every ~2 s (what the README tells frontends
+"""A client that reuses its connection and polls every ~2 s (what docs/operating.md tells frontends
 to do) while others load the server loses no request, and keeps its one connection.
 
 With gunicorn's default keep-alive (2 s) the server closes an idle connection just as such

@@ -1,4 +1,4 @@
-"""The money rules of bought credits (README "The credits ledger"):
+"""The money rules of bought credits (docs/operating.md, "The credits ledger"):
 - a purchase is granted once per payment, enforced by the database, not only by Python;
 - a refund or dispute never takes available credits below zero: the rest is owed, and a
   wallet that owes places no hold until a grant or a purchase settles it."""
