@@ -11,15 +11,13 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from testing import ROOT
+from tests import make_run
 
 pytestmark = [
     pytest.mark.slow,
@@ -81,66 +79,9 @@ def _cmdline(pid: int) -> str:
         return "?"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def repository(tmp_path_factory) -> Path:
-    """A copy of the repository's files (tracked and new), sharing this one's virtualenv."""
-    copy = tmp_path_factory.mktemp("make-run") / "storycraft"
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy / name)
-    (copy / ".venv").symlink_to((ROOT / ".venv").resolve())
-    for requirements in copy.glob("requirements*.txt"):
-        os.utime(requirements, (0, 0))  # older than .venv/.installed: make installs nothing
-    return copy
-
-
-def _make_run(repository: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    environment = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(repository.parent),
-        "PORT": str(port),
-        "EMULATOR_PORT": str(_free_port()),
-    }
-    with log.open("w") as output:
-        make = subprocess.Popen(
-            ["make", "run"],
-            cwd=repository,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, as in a terminal
-        )
-    return make, f"http://127.0.0.1:{port}"
-
-
-def _wait_until_everything_runs(make: subprocess.Popen, base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + 240  # a first migrate on a loaded machine
-    while time.monotonic() < deadline:
-        assert make.poll() is None, log.read_text()[-3000:]
-        text = log.read_text()
-        if "Q Cluster" in text and "running." in text and "Polling video jobs" in text:
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=5).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-        time.sleep(0.5)
-    raise AssertionError(f"make run did not come up: {log.read_text()[-3000:]}")
+    return make_run.copy_repository(tmp_path_factory.mktemp("make-run"))
 
 
 @pytest.mark.parametrize(
@@ -150,10 +91,10 @@ def _wait_until_everything_runs(make: subprocess.Popen, base_url: str, log: Path
 )
 def test_make_run_stops_within_5_s_and_leaves_no_process(repository, tmp_path, signum, to_group):
     log = tmp_path / "make-run.log"
-    make, base_url = _make_run(repository, log)
+    make, ports = make_run.start(repository, log)
     tree = {}
     try:
-        _wait_until_everything_runs(make, base_url, log)
+        make_run.wait_until_everything_runs(make, f"http://127.0.0.1:{ports['PORT']}", log)
         tree = _tree(make.pid)
         workers = [pid for pid in tree if "manage.py worker" in _cmdline(pid)]
         # main process, sentinel, pusher, monitor and the workers: the tree that outlived

@@ -24,6 +24,7 @@ import itertools
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,6 +51,18 @@ MAX_RETRY_AFTER = 60.0
 LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
 # Failures before any byte reached the server: always safe to send again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+# Set when this process is stopping (the poller, on SIGTERM): a retry's wait ends at once
+# and the request gives up as unavailable, so Ctrl-C does not wait out a backoff against a
+# provider that is gone (make run's emulator stops at the same moment).
+stopping = threading.Event()
+
+
+def _wait_to_retry(delay: float) -> None:
+    if stopping.wait(delay):
+        raise ProviderUnavailable("stopping: not retried")
+
+
 # What a path may keep unescaped, as httpx leaves it (RFC 3986 pchar and "/").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
@@ -162,7 +175,7 @@ class HTTPProvider:
         retry_budget: float = 20.0,
         backoff_initial: float = 0.5,
         backoff_max: float = 8.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = _wait_to_retry,
     ):
         if auth_style not in ("bearer", "api-key"):
             raise ValueError(f"auth_style must be 'bearer' or 'api-key', not {auth_style!r}")

@@ -22,6 +22,7 @@ from django_q.tasks import async_task
 from catalog.ratelimit import next_window, take_requests
 from videos.models import JobStatus, VideoJob
 from videos.provider import get_provider
+from videos.provider import http as provider_http
 from videos.provider.base import ProviderError, ProviderNotFound, ProviderVideo
 from videos.services import lifecycle
 from videos.services.download import download_job
@@ -184,12 +185,13 @@ def _hand_back(job_ids: list, when) -> None:
 
 def _ask(job: VideoJob, deadline: float | None):
     """In a pool thread: the provider's answer (or error) about one job. No database."""
-    if deadline is not None and time.monotonic() > deadline:
+    if (deadline is not None and time.monotonic() > deadline) or provider_http.stopping.is_set():
         return _SKIPPED
     try:
         return get_provider(job.endpoint).retrieve(job.provider_video_id)
     except ProviderError as error:
-        return error
+        # Cut short by a stop: handed back to the next sweep, not a failure of the job.
+        return _SKIPPED if provider_http.stopping.is_set() else error
 
 
 def _ask_and_record(

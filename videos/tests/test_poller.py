@@ -3,6 +3,8 @@ from one connection, a shared per-endpoint rate limit, and polls timed to when a
 should be done."""
 
 import dataclasses
+import socket
+import threading
 import time
 from datetime import timedelta
 
@@ -17,6 +19,7 @@ from sora_emulator import serve_in_thread
 from testing import api_for, order, person, wait_until
 from videos.models import JobStatus, VideoJob
 from videos.provider import get_provider, reset_provider
+from videos.provider import http as provider_http
 from videos.services import lifecycle, polling
 from videos.tasks import sweep_videos
 from videos.tests.helpers import provider_video
@@ -390,3 +393,28 @@ def test_a_failed_sweep_does_not_stop_the_poller(requests_sent, monkeypatch):
     monkeypatch.setattr(polling, "claim_due_jobs", flaky)
     polling.run_sweeper(seconds=10, stop=lambda: len(requests_sent) >= 2)
     assert len(calls) >= 2 and len(requests_sent) == 2
+
+
+@pytest.mark.django_db
+def test_a_stop_ends_a_poll_waiting_to_retry_and_hands_its_job_back(long_provider, settings):
+    """Ctrl-C on make run stops the emulator and the poller together: a poll that was
+    retrying a provider gone away gave up only after its backoff (3 s of 5)."""
+    [job_id] = running_jobs(1)
+    with socket.socket() as probe:  # a port nothing listens on: refused at once
+        probe.bind(("127.0.0.1", 0))
+        settings.OPENAI_BASE_URL = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    reset_provider()
+    stop = threading.Timer(0.3, provider_http.stopping.set)
+    try:
+        started = time.monotonic()
+        stop.start()
+        result = polling.sweep()
+        took = time.monotonic() - started
+    finally:
+        stop.cancel()
+        provider_http.stopping.clear()
+        reset_provider()
+    assert took < 1.5, took  # its three waits to retry add up to 2.6 s at least
+    assert (result.claimed, result.polled, result.handed_back) == (1, 0, 1)
+    job = VideoJob.objects.get(pk=job_id)
+    assert job.poll_failures == 0 and seconds_until(job.next_poll_at) <= 0  # due again, now

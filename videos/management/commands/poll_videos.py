@@ -2,6 +2,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
+from videos.provider import http as provider_http
 from videos.services.polling import run_sweeper, sweep
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
 
             def stop(signum, frame):
                 stopping.append(signum)
+                provider_http.stopping.set()  # a poll waiting to retry gives up at once
 
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
