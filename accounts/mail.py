@@ -14,5 +14,5 @@ class FileBackend(EmailBackend):
     def send_messages(self, email_messages) -> int:
         sent = super().send_messages(email_messages)
         for message in email_messages[:sent]:
-            logger.info("email %r to %s written to %s", message.subject, message.to, self._fname)
+            logger.info("email %r to %s written to %s", message.subject, message.to, self._fname)  # type: ignore[attr-defined]  # private, set by open(); not in the stubs
         return sent

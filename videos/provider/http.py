@@ -121,8 +121,7 @@ def _upstream_error(error: dict) -> dict | None:
     "litellm.BadRequestError: OpenAIException - {"error": {...}} LiteLLM: ..."), so users
     see the provider's words and code, not the gateway's plumbing."""
     message = error.get("message")
-    start = message.find('{"error"') if isinstance(message, str) else -1
-    if start < 0:
+    if not isinstance(message, str) or (start := message.find('{"error"')) < 0:
         return None
     try:
         inner, _ = json.JSONDecoder().raw_decode(message[start:])
