@@ -48,11 +48,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         "videos erased. Its ledger stays.",
     )
 
-    objects: ClassVar[UserManager] = UserManager()
+    objects = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["-date_joined"]

@@ -89,10 +89,10 @@ def _claim_or_wait(*, user, key: str, fingerprint: str) -> IdempotencyRecord | A
         created, record = once_more_on_lost_connection(
             partial(_create_or_read, user=user, key=key, fingerprint=fingerprint, now=now)
         )
-        if created:
-            return record
         if record is None:
             continue  # its first request failed without creating anything: try to claim it
+        if created:
+            return record
         if record.fingerprint != fingerprint:
             raise IdempotencyKeyReusedForOtherRequest(
                 "This Idempotency-Key was already used with a different request "
