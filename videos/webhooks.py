@@ -138,7 +138,8 @@ def record_delivery(
     An event in `video_events` has its job refreshed once this commits."""
     data = event.get("data")
     data = data if isinstance(data, dict) else {}
-    video_id = data.get("id") if isinstance(data.get("id"), str) else ""
+    video_id = data.get("id")
+    video_id = video_id if isinstance(video_id, str) else ""
     event_type = event["type"]
     with transaction.atomic():
         _, created = WebhookDelivery.objects.get_or_create(
