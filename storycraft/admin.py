@@ -66,7 +66,8 @@ class StoryCraftAdminSite(admin.AdminSite):
     @method_decorator(never_cache)
     def login(self, request, extra_context=None):
         throttle = AdminLoginThrottle()
-        if request.method == "POST" and not throttle.allow_request(request, None):  # type: ignore[arg-type]  # no APIView here; unused
+        # No APIView here: SimpleRateThrottle never reads it, though the stubs want one.
+        if request.method == "POST" and not throttle.allow_request(request, None):  # type: ignore[arg-type]
             return self._login_refused(request, retry_after=math.ceil(throttle.wait() or 1))
         return super().login(request, extra_context)
 
