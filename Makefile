@@ -6,7 +6,7 @@ PORT ?= 8000
 EMULATOR_PORT ?= 8001
 export PORT EMULATOR_PORT
 
-.PHONY: run test gateway client localstripe bench lint format migrate superuser venv dev clean
+.PHONY: run test gateway client localstripe bench lint typecheck format migrate superuser venv dev clean
 
 # What the server needs (`make run`); the test and development tools come on top (`make test`).
 $(VENV)/.installed: requirements.txt
@@ -53,7 +53,7 @@ client:
 localstripe:
 	$(PYTHON) scripts/tool_venv.py localstripe
 
-test: dev gateway client localstripe
+test: dev typecheck gateway client localstripe
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # B1 drives gunicorn with wrk (a Debian package; .ci/run installs it): without it, B1's
@@ -62,13 +62,18 @@ bench: dev
 	@command -v wrk >/dev/null || echo "make bench: wrk is missing (apt-get install wrk); B1 will fail"
 	$(PY) -m benchmarks
 
-lint: dev
+lint: dev typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with the django-stubs and DRF plugins ([tool.mypy] in pyproject.toml). The plugins import
+# the settings, so it runs with development secrets and ignores .env; `make test` runs it first.
+typecheck: dev
+	STORYCRAFT_DOTENV=/dev/null DEBUG=true $(PY) -m mypy
 
 format: dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -20,6 +21,17 @@ from wallet import services as wallet_services
 from wallet.exceptions import InsufficientCredits, LedgerKeyReused
 from wallet.forms import CreditAdjustmentForm
 from wallet.selectors import entries_of, hold_status, usage_of, usage_totals, wallet_totals
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _WalletColumns(TypedDict):
+    """What UserAdmin.get_queryset annotates each user with."""
+
+    available: int
+    wallet_pk: int | None
+
 
 RECENT_ENTRIES = 20
 RECENT_JOBS = 10
@@ -196,7 +208,7 @@ class UserAdmin(DjangoUserAdmin):
         return None
 
     @admin.display(description="available credits", ordering="available")
-    def available_credits(self, user: User):
+    def available_credits(self, user: "WithAnnotations[User, _WalletColumns]"):
         return user.available
 
     @admin.display(description="wallet")
@@ -224,7 +236,7 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     @admin.display(description=f"last {RECENT_ENTRIES} ledger entries")
-    def entries_panel(self, user: User) -> str:
+    def entries_panel(self, user: "WithAnnotations[User, _WalletColumns]") -> str:
         entries = entries_of(user=user).select_related("created_by")[:RECENT_ENTRIES]
         return render_to_string(
             "admin/accounts/user/entries_panel.html",
@@ -277,13 +289,14 @@ class UserAdmin(DjangoUserAdmin):
             "subtitle": user.email,
             "opts": self.opts,
             "original": user,
+            # The stubs want a ModelForm; the admin's helpers take any form.
             "adminform": helpers.AdminForm(
-                form,
+                form,  # type: ignore[arg-type]
                 [(None, {"fields": list(form.fields)})],
                 prepopulated_fields={},
                 model_admin=self,
             ),
-            "errors": helpers.AdminErrorList(form, []),
+            "errors": helpers.AdminErrorList(form, []),  # type: ignore[arg-type]  # as above
             "totals": wallet_totals(user=user),
         }
         return TemplateResponse(request, "admin/accounts/user/credits.html", context)

@@ -50,8 +50,10 @@ class StatelessReadJWTScheme(SimpleJWTScheme):
     jwtAuth component that JWTAuthentication registers, rather than registering a second
     component of that name (drf-spectacular warns about two identities for one name)."""
 
-    target_class = StatelessReadJWTAuthentication
-    name = []  # registers no component of its own
+    # The base extension takes a class and a list; SimpleJWTScheme's unannotated strings
+    # narrow both to str for mypy.
+    target_class = StatelessReadJWTAuthentication  # type: ignore[assignment]
+    name: list[str] = []  # type: ignore[assignment]  # registers no component of its own
 
     def get_security_requirement(self, auto_schema):
         return {SimpleJWTScheme.name: []}

@@ -14,5 +14,6 @@ class FileBackend(EmailBackend):
     def send_messages(self, email_messages) -> int:
         sent = super().send_messages(email_messages)
         for message in email_messages[:sent]:
-            logger.info("email %r to %s written to %s", message.subject, message.to, self._fname)
+            # _fname is FileBackend's own (set by open()), private, so not in the stubs.
+            logger.info("email %r to %s written to %s", message.subject, message.to, self._fname)  # type: ignore[attr-defined]
         return sent

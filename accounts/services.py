@@ -3,6 +3,7 @@ the one that starts and ends their sessions (refresh token families)."""
 
 import logging
 import uuid
+from collections.abc import Iterable
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
@@ -182,12 +183,13 @@ def revoke_refresh_tokens(
     )
     if except_jti is not None:
         usable = usable.exclude(jti=except_jti)
+    revoked: Iterable[OutstandingToken] = usable
     if family is not None:
         # Rotation blacklists as it goes: a family has about one usable token, so these
         # are few. They are our own, stored when issued: read, not verified again.
-        usable = [token for token in usable if _claims(token.token).get(FAMILY_CLAIM) == family]
+        revoked = [token for token in usable if _claims(token.token).get(FAMILY_CLAIM) == family]
     blacklisted = BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in usable], ignore_conflicts=True
+        [BlacklistedToken(token=token) for token in revoked], ignore_conflicts=True
     )
     return len(blacklisted)
 
@@ -197,7 +199,8 @@ def revoke_family_if_reused(raw_token: str) -> bool:
     blacklisted (rotated or logged out), someone replays it, so every token descended
     from the same login is revoked (OWASP's refresh token reuse detection)."""
     try:
-        claims = token_backend.decode(raw_token, verify=True)
+        # simplejwt annotates `token` as its Token class; it takes the encoded JWT (a str).
+        claims = token_backend.decode(raw_token, verify=True)  # type: ignore[arg-type]
     except TokenBackendError:
         return False
     jti = claims.get(api_settings.JTI_CLAIM)
@@ -205,7 +208,8 @@ def revoke_family_if_reused(raw_token: str) -> bool:
         return False
     if not BlacklistedToken.objects.filter(token__jti=jti).exists():
         return False
-    user = User.objects.filter(pk=claims.get(api_settings.USER_ID_CLAIM)).first()
+    user_id = claims.get(api_settings.USER_ID_CLAIM)
+    user = User.objects.filter(pk=user_id).first() if user_id is not None else None
     if user is None:
         return False
     # A token from before families (no claim) can't name its descendants: revoke all.
@@ -225,11 +229,12 @@ def log_out_everywhere(*, user: User) -> None:
 
 
 def user_of_token(token: RefreshToken) -> User | None:
-    return User.objects.filter(pk=token.payload.get(api_settings.USER_ID_CLAIM)).first()
+    user_id = token.payload.get(api_settings.USER_ID_CLAIM)
+    return User.objects.filter(pk=user_id).first() if user_id is not None else None
 
 
 def _claims(token: str) -> dict:
     try:
-        return token_backend.decode(token, verify=False)
+        return token_backend.decode(token, verify=False)  # type: ignore[arg-type]  # a str, as above
     except TokenBackendError:
         return {}

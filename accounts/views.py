@@ -56,7 +56,7 @@ class _AuthThrottled(_Public):
     throttle_scope = "auth"
 
 
-class _NoStore:
+class _NoStore(APIView):
     """Answers that carry tokens are never kept by a browser or proxy (RFC 6749, 5.1)."""
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -95,7 +95,7 @@ class LoginView(_NoStore, _AuthThrottled):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        update_last_login(None, user)
+        update_last_login(type(user), user)  # a signal receiver: the sender is the model
         return Response({**tokens_for(user), "user": UserSerializer(user).data})
 
 

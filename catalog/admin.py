@@ -75,7 +75,8 @@ class CatalogModelForm(forms.ModelForm):
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns; its stub says "or None"
         remix_changed = {"can_remix", "endpoint"} & set(self.changed_data)
         if cleaned.get("can_remix") and cleaned.get("endpoint") and remix_changed:
             try:
@@ -172,7 +173,7 @@ def _warn_if_keyless(request, endpoint: ProviderEndpoint | None) -> None:
         messages.warning(request, warning)
 
 
-class KeyWarningMixin:
+class KeyWarningMixin(admin.ModelAdmin):
     """The lists and pages of endpoints and models warn while an endpoint's key variable is
     unset (a save redirects to one of them, so it warns too)."""
 
@@ -500,8 +501,8 @@ class CatalogSyncAdmin(admin.ModelAdmin):
     list_display = ["started_at", "endpoint", "who", "listed", "summary", "error"]
     list_filter = ["endpoint"]
     list_select_related = ["endpoint", "by"]
-    fields = ["endpoint", "started_at", "who", "listed", "error", "changes_list"]
-    readonly_fields = fields
+    readonly_fields = ["endpoint", "started_at", "who", "listed", "error", "changes_list"]
+    fields = tuple(readonly_fields)
     date_hierarchy = "started_at"
 
     def has_add_permission(self, request):
@@ -532,7 +533,7 @@ def catalog_panel() -> list[dict]:
     """Models sold below their upstream cost, and what each endpoint's last sync changed."""
     below = list(models_sold_below_cost().values_list("enabled", flat=True))
     models = reverse("admin:catalog_catalogmodel_changelist")
-    rows = [
+    rows: list[dict] = [
         {
             "label": "Models sold below upstream cost",
             "help": f"{below.count(True)} of them enabled",

@@ -3,6 +3,8 @@ following its providers (`sync_catalog`)."""
 
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import cast
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
@@ -183,7 +185,7 @@ def needs_a_reason(model: CatalogModel) -> list[str]:
             credits_per_second=size.credits_per_second,
             upstream_usd_per_second=size.upstream_usd_per_second,
         )
-        if margin is not None and margin < 0:
+        if size.upstream_usd_per_second and margin is not None and margin < 0:
             why.append(
                 f"{size.size} sells at {pricing.sell_usd(size.credits_per_second)} USD/s, "
                 f"below its upstream cost of {pricing.plain(size.upstream_usd_per_second)} USD/s"
@@ -199,13 +201,14 @@ def check_enabling(model: CatalogModel, reason: str | None) -> str:
     """The history line for enabling this model; raises ReasonRequired when it needs a
     reason and none is given."""
     why = needs_a_reason(model)
-    if why and not (reason or "").strip():
+    reason = (reason or "").strip()
+    if why and not reason:
         raise ReasonRequired(
             {"enabled": f"{model.model_id} is {'; '.join(why)}: give a reason to enable it."}
         )
     line = "enabled False → True"
     if why:
-        line += f" although {'; '.join(why)}; reason: {reason.strip()}"
+        line += f" although {'; '.join(why)}; reason: {reason}"
     return line
 
 
@@ -334,8 +337,9 @@ def _add(endpoint, offer, *, position: int) -> list[tuple[CatalogModel, str, str
         )
         for index, size in enumerate(priced)
     )
-    prices = ", ".join(
-        f"{size.size} ({size.format}) {pricing.plain(size.upstream_usd_per_second)} USD/s → "
+    prices = ", ".join(  # each size came from `priced`: its upstream price is set
+        f"{size.size} ({size.format}) "
+        f"{pricing.plain(cast(Decimal, size.upstream_usd_per_second))} USD/s → "
         f"{size.credits_per_second} credits/s"
         for size in sizes
     )
@@ -345,7 +349,7 @@ def _add(endpoint, offer, *, position: int) -> list[tuple[CatalogModel, str, str
 
 
 def _update(model: CatalogModel, offer) -> list[tuple[CatalogModel, str, str]]:
-    changes = []
+    changes: list[tuple[CatalogModel, str, str]] = []
     if model.retired_upstream_at is not None:
         model.retired_upstream_at = None
         model.save(update_fields=["retired_upstream_at", "updated_at"])

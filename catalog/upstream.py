@@ -57,7 +57,7 @@ def list_models(endpoint: ProviderEndpoint) -> list[UpstreamModel]:
     entries = body.get("data") if isinstance(body, dict) else None
     if not isinstance(entries, list):
         raise ModelListError('the answer has no "data" list of models')
-    models = {}
+    models: dict[str, UpstreamModel] = {}
     for entry in entries:
         if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"].strip():
             model = _openrouter_model(entry) if openrouter else UpstreamModel(id=entry["id"])
@@ -127,10 +127,11 @@ def _openrouter_model(entry: dict) -> UpstreamModel:
         # Aspects by resolutions, each a WIDTHxHEIGHT of that aspect (16:9 at 720p: 1280x720).
         for resolution in _strings(entry.get("supported_resolutions")):
             for aspect in _strings(entry.get("supported_aspect_ratios")):
-                size = size_of(aspect, resolution)
-                if size and len(size) <= 16:
-                    sizes.setdefault(size, aspect)
-    name = entry.get("name") if isinstance(entry.get("name"), str) else ""
+                wxh = size_of(aspect, resolution)
+                if wxh and len(wxh) <= 16:
+                    sizes.setdefault(wxh, aspect)
+    name = entry.get("name")
+    name = name if isinstance(name, str) else ""
     return UpstreamModel(
         id=entry["id"].strip(),
         name=(name.strip() or entry["id"].strip())[:100],

@@ -1,7 +1,7 @@
 import hashlib
 import json
 
-from django.http import HttpResponseNotModified
+from django.http import HttpResponseBase, HttpResponseNotModified
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -32,7 +32,7 @@ class ModelListView(APIView):
             '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
         )
         if etag_matches(request.headers.get("If-None-Match", ""), etag):
-            response = HttpResponseNotModified()
+            response: HttpResponseBase = HttpResponseNotModified()
         else:
             response = Response(body)
         response["ETag"] = etag

@@ -98,8 +98,8 @@ class Broker:
 
     def _dispatch(self, payload: str) -> None:
         try:
-            event_id, owner_id = payload.split()
-            event_id = int(event_id)
+            raw_id, owner_id = payload.split()
+            event_id = int(raw_id)
         except ValueError:
             logger.warning("ignoring a malformed %s notification: %r", CHANNEL, payload[:100])
             return

@@ -135,7 +135,9 @@ class EventStreamView(APIView):
     permission_classes = [AllowAny]
     http_method_names = ["get"]
 
-    async def dispatch(self, request, *args, **kwargs):
+    # Django serves a view whose handlers are async (View.view_is_async); the stubs type
+    # dispatch as synchronous only.
+    async def dispatch(self, request, *args, **kwargs):  # type: ignore[override]
         # Not DRF's dispatch (synchronous): the stream authenticates by its ticket.
         if request.method != "GET":
             return JsonResponse(

@@ -74,6 +74,7 @@ class TopUpAdmin(admin.ModelAdmin):
         extra = {
             **(extra_context or {}),
             "refund_url": refundable
+            and top_up is not None  # for mypy: refundable says so already
             and request.user.has_perm("payments.change_topup")
             and reverse("admin:payments_topup_refund", args=[top_up.pk]),
         }

@@ -1,5 +1,7 @@
 """Read-only queries on packs and top-ups."""
 
+import uuid
+
 from django.db.models import QuerySet
 
 from payments.models import CreditPack, TopUp
@@ -19,7 +21,7 @@ def credits_owed_by_top_up(*, user) -> dict:
     or dispute left a shortfall. Grants and purchases pay the oldest debts first, so what
     remains belongs to the newest."""
     owed = Wallet.objects.filter(user=user).values_list("owed", flat=True).first() or 0
-    result = {}
+    result: dict[uuid.UUID, int] = {}
     if owed <= 0:
         return result
     short = TopUp.objects.filter(user=user, credits_shortfall__gt=0).order_by("-created_at", "-id")

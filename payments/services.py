@@ -95,7 +95,9 @@ def create_top_up(*, user, pack: CreditPack) -> TopUp:
             params={
                 "amount": pack.amount,
                 "currency": pack.currency,
-                "payment_method_types": ["card"],
+                # Stripe and localstripe take it; stripe 16's typed params list only
+                # allowed_payment_method_types.
+                "payment_method_types": ["card"],  # type: ignore[typeddict-unknown-key]
                 "metadata": {"top_up": str(top_up_id), "user": str(user.pk)},
             },
             options={"idempotency_key": f"storycraft-top-up-{top_up_id}"},
@@ -264,7 +266,7 @@ def reverse_payment(
 # Support ----------------------------------------------------------------------------------
 
 
-def refund_top_up(*, top_up: TopUp, staff, reason: str) -> TopUp:
+def refund_top_up(*, top_up: TopUp, staff, reason: str) -> TopUp | None:
     """Refund the whole remaining payment at Stripe. The ledger follows Stripe's word: its
     charge.refunded webhook, and, at once, the charge as Stripe reports it after the
     refund (the same totals: whichever comes second changes nothing).

@@ -1,7 +1,7 @@
 import hashlib
 import json
 
-from django.http import HttpResponseNotModified
+from django.http import HttpResponseBase, HttpResponseNotModified
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -55,7 +55,7 @@ class PackListView(APIView):
         digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode())
         etag = '"' + digest.hexdigest()[:32] + '"'
         if etag_matches(request.headers.get("If-None-Match", ""), etag):
-            response = HttpResponseNotModified()
+            response: HttpResponseBase = HttpResponseNotModified()
         else:
             response = Response(body)
         response["ETag"] = etag
@@ -128,7 +128,8 @@ class TopUpListView(ListAPIView):
             key=_idempotency_key(request),
             fingerprint=request_fingerprint(operation="top-up", body={"pack": str(pack.pk)}),
             run=run,
-            error_answer=lambda error: Answer(status_of(error), domain_error_body(error)),
+            # An exception no app registered is a programming error: a 500 (storycraft.errors).
+            error_answer=lambda error: Answer(status_of(error) or 500, domain_error_body(error)),
         )
         response = Response(answer.body, status=answer.status)
         if answer.replayed:

@@ -4,11 +4,12 @@ it: a racing delivery of the same event waits on that row, then finds it)."""
 
 import json
 import logging
+from typing import cast
 
 import stripe
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -19,7 +20,8 @@ from payments.models import StripeEvent
 from storycraft.errors import domain_error_response, retry_on_lost_connection
 
 logger = logging.getLogger(__name__)
-MAX_EVENT_ID = StripeEvent._meta.get_field("id").max_length
+# A CharField: its max_length is set.
+MAX_EVENT_ID = cast(int, StripeEvent._meta.get_field("id").max_length)
 
 
 def verify_event(body: bytes, signature: str) -> dict:
@@ -119,7 +121,7 @@ def _whole(value) -> int:
 @retry_on_lost_connection  # an event is processed once by its id: safe to run again
 @csrf_exempt
 @require_POST
-def stripe_webhook(request: HttpRequest) -> JsonResponse:
+def stripe_webhook(request: HttpRequest) -> HttpResponse | None:
     try:
         event = verify_event(request.body, request.headers.get("Stripe-Signature", ""))
     except InvalidStripeWebhook as refusal:

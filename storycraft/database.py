@@ -6,7 +6,7 @@ import dj_database_url
 _LEGACY_SCHEMES = ("postgresql+asyncpg://", "postgres+asyncpg://", "postgresql+psycopg://")
 
 
-def database_from_url(url: str, *, sqlite_default: str) -> dict:
+def database_from_url(url: str, *, sqlite_default: str) -> dj_database_url.DBConfig:
     url = url.strip() or f"sqlite:///{sqlite_default}"
     for scheme in _LEGACY_SCHEMES:
         if url.startswith(scheme):

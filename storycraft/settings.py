@@ -3,6 +3,7 @@
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from botocore.config import Config as BotoConfig
 from django.core.exceptions import ImproperlyConfigured
@@ -122,7 +123,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 CACHE_TABLE = "storycraft_cache"
 if REDIS_URL:
-    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    _cache: dict[str, Any] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
 else:
     _cache = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -44,7 +44,7 @@ class AttentionFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        condition = attention_conditions(timezone.now()).get(self.value())
+        condition = attention_conditions(timezone.now()).get(self.value() or "")  # "": no filter
         return queryset if condition is None else queryset.filter(condition)
 
 
@@ -321,8 +321,8 @@ class VideoJobAdmin(admin.ModelAdmin):
 
 class VideoJobInline(admin.TabularInline):
     model = VideoJob
-    fields = ["id", "style", "status", "progress", "cost", "charge_status", "error_code"]
-    readonly_fields = fields
+    readonly_fields = ["id", "style", "status", "progress", "cost", "charge_status", "error_code"]
+    fields = tuple(readonly_fields)
     extra = 0
     can_delete = False
     show_change_link = True

@@ -1,14 +1,15 @@
 """A streaming file response that honours one HTTP Range (Django's FileResponse ignores it)."""
 
 import re
+from typing import Literal
 
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponseBase, JsonResponse, StreamingHttpResponse
 
 CHUNK_SIZE = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
-def _parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
+def _parse_range(header: str, size: int) -> tuple[int, int] | Literal[False] | None:
     """(start, end) inclusive; None to serve the whole file; False when unsatisfiable."""
     match = _RANGE.match(header.strip())
     if not match:
@@ -47,7 +48,7 @@ def ranged_file_response(request, fileobj, *, size: int, content_type: str, file
     byte_range = _parse_range(header, size) if header else None
     if byte_range is False:
         fileobj.close()
-        response = JsonResponse(
+        response: HttpResponseBase = JsonResponse(
             {"detail": "The range is outside the file.", "code": "range_not_satisfiable"},
             status=416,
         )

@@ -2,7 +2,7 @@
 responses that send a stored file. The services and selectors know nothing of HTTP; this
 module and the views are the videos app's API edge."""
 
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect
 from rest_framework import status
 
 from videos.exceptions import (
@@ -43,10 +43,12 @@ ERROR_STATUSES = {
 }
 
 
-def file_response(request, stored: StoredFile) -> HttpResponse:
+def file_response(request, stored: StoredFile) -> HttpResponseBase:
     """The MP4, whole or the one Range asked for, or a redirect to its presigned URL."""
     if stored.url is not None:
         return HttpResponseRedirect(stored.url)
+    # video_file sets both for a file opened from local storage.
+    assert stored.size is not None and stored.filename is not None
     return ranged_file_response(
         request,
         stored.fileobj,
@@ -56,7 +58,7 @@ def file_response(request, stored: StoredFile) -> HttpResponse:
     )
 
 
-def thumbnail_response(stored: StoredFile) -> HttpResponse:
+def thumbnail_response(stored: StoredFile) -> HttpResponseBase:
     """The poster image, or a redirect to its presigned URL."""
     if stored.url is not None:
         return HttpResponseRedirect(stored.url)

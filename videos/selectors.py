@@ -3,6 +3,7 @@
 import functools
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
@@ -11,6 +12,13 @@ from django.utils import timezone
 from videos.exceptions import InvalidLink, VideoNotFound
 from videos.models import ACTIVE_STATUSES, ChargeStatus, JobStatus, VideoJob
 from videos.services.files import VIDEO, link_is_valid
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class OwnerStanding(TypedDict):
+    owner_is_active: bool
 
 
 def jobs_of(user):
@@ -31,7 +39,7 @@ def job_of(user, job_id) -> VideoJob:
         raise VideoNotFound() from None
 
 
-def job_with_owner_standing(owner_id, job_id) -> VideoJob | None:
+def job_with_owner_standing(owner_id, job_id) -> "WithAnnotations[VideoJob, OwnerStanding] | None":
     """The owner's job, annotated with the owner's `owner_is_active`, in one indexed query
     (no user row): for a view that authenticated the token without loading its user.
     None when the owner has no such job."""
@@ -39,7 +47,8 @@ def job_with_owner_standing(owner_id, job_id) -> VideoJob | None:
     pk = VideoJob._meta.pk
     values = {"job": job_id, "owner": owner_id}
     params = [pk.get_db_prep_value(values[slot], connection) for slot in slots]
-    return next(iter(VideoJob.objects.raw(sql, params)), None)
+    job = next(iter(VideoJob.objects.raw(sql, params)), None)
+    return cast("WithAnnotations[VideoJob, OwnerStanding] | None", job)  # the SQL selects it
 
 
 _SLOTS = {uuid.UUID(int=1): "job", uuid.UUID(int=2): "owner"}

@@ -1,4 +1,4 @@
-from django.http import HttpResponseNotModified
+from django.http import HttpResponseBase, HttpResponseNotModified
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -63,7 +63,8 @@ def _answered_once(request, *, operation: str, run) -> Response:
         key=key,
         fingerprint=request_fingerprint(operation=operation, body=fingerprinted(body)),
         run=lambda: run(key),
-        error_answer=lambda error: Answer(status_of(error), domain_error_body(error)),
+        # An exception no app registered is a programming error: a 500 (storycraft.errors).
+        error_answer=lambda error: Answer(status_of(error) or 500, domain_error_body(error)),
     )
     response = Response(answer.body, status=answer.status)
     if answer.replayed:
@@ -99,6 +100,10 @@ def _has_idempotency_key(request) -> bool:
 
 class _JobsThrottle(ScopedRateThrottle):
     """ORDER_THROTTLE_RATE counts jobs, not requests: a batch of five styles counts five."""
+
+    # Set by ScopedRateThrottle.allow_request (from the rate); the stubs leave them out.
+    num_requests: int
+    duration: int
 
     def allow_request(self, request, view) -> bool:
         self.jobs = view.jobs_ordered(request)
@@ -251,7 +256,7 @@ class VideoDetailView(APIView):
         etag = files.job_etag(job)
         # An unchanged job costs one query and no serialization.
         if etag_matches(request.headers.get("If-None-Match", ""), etag):
-            response = HttpResponseNotModified()
+            response: HttpResponseBase = HttpResponseNotModified()
         else:
             response = Response(VideoJobSerializer(job, context={"request": request}).data)
         response["ETag"] = etag

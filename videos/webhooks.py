@@ -13,9 +13,10 @@ import hmac
 import json
 import logging
 import time
+from typing import cast
 
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -39,7 +40,8 @@ OPENROUTER_EVENTS = frozenset(
     }
 )
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
-MAX_WEBHOOK_ID = WebhookDelivery._meta.get_field("webhook_id").max_length
+# A CharField: its max_length is set.
+MAX_WEBHOOK_ID = cast(int, WebhookDelivery._meta.get_field("webhook_id").max_length)
 # How far a signature's timestamp may be from now, either way (as Standard Webhooks).
 TOLERANCE_SECONDS = 300
 
@@ -111,7 +113,8 @@ def verify_openrouter_webhook(
 def openrouter_delivery_id(event: dict, signature: str, idempotency_key: str = "") -> str:
     """What identifies an OpenRouter delivery, redeliveries included: its idempotency key,
     else its event type and job (it sends one event of a kind per job), else the signature."""
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    data = event.get("data")
+    data = data if isinstance(data, dict) else {}
     video_id = data.get("id") if isinstance(data.get("id"), str) else ""
     if idempotency_key:
         delivery_id = f"key:{idempotency_key}"
@@ -133,8 +136,10 @@ def record_delivery(
 ) -> bool:
     """Keep this delivery; False when its webhook-id was seen before (a redelivery).
     An event in `video_events` has its job refreshed once this commits."""
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
-    video_id = data.get("id") if isinstance(data.get("id"), str) else ""
+    data = event.get("data")
+    data = data if isinstance(data, dict) else {}
+    video_id = data.get("id")
+    video_id = video_id if isinstance(video_id, str) else ""
     event_type = event["type"]
     with transaction.atomic():
         _, created = WebhookDelivery.objects.get_or_create(
@@ -152,7 +157,9 @@ def record_delivery(
 @retry_on_lost_connection  # a delivery is recorded once by its webhook-id
 @csrf_exempt
 @require_POST
-def openai_webhook(request: HttpRequest, endpoint_name: str = DEFAULT_ENDPOINT) -> JsonResponse:
+def openai_webhook(
+    request: HttpRequest, endpoint_name: str = DEFAULT_ENDPOINT
+) -> HttpResponse | None:
     endpoint = ProviderEndpoint.objects.filter(name=endpoint_name, protocol=Protocol.OPENAI).first()
     if endpoint is None:
         return domain_error_response(NotFound("No such provider endpoint."))
@@ -172,7 +179,7 @@ def openai_webhook(request: HttpRequest, endpoint_name: str = DEFAULT_ENDPOINT) 
 @retry_on_lost_connection  # a delivery is recorded once by its event type and job
 @csrf_exempt
 @require_POST
-def openrouter_webhook(request: HttpRequest, endpoint_name: str) -> JsonResponse:
+def openrouter_webhook(request: HttpRequest, endpoint_name: str) -> HttpResponse | None:
     endpoint = ProviderEndpoint.objects.filter(
         name=endpoint_name, protocol=Protocol.OPENROUTER
     ).first()

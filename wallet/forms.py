@@ -23,7 +23,8 @@ class CreditAdjustmentForm(forms.Form):
     request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns; its stub says "or None"
         if "operation" in data and "amount" in data:
             # What wallet.services.adjust_credits takes: a grant adds, a deduction takes.
             data["change"] = data["amount"] if data["operation"] == self.GRANT else -data["amount"]

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -74,6 +74,7 @@ def usage_of(*, user, first_day: date, last_day: date, group: str) -> list[dict]
         created_at__lt=end,
         kind__in=[EntryKind.SETTLE, EntryKind.RELEASE, EntryKind.HOLD, EntryKind.PURCHASE],
     ).annotate(unresolved=~Exists(resolved))
+    key: Func
     if group == "day":
         key = TruncDate("created_at", tzinfo=zone)
     else:

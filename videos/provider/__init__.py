@@ -20,11 +20,13 @@ from videos.provider.base import (
     ProviderVideo,
     VideoProvider,
 )
-from videos.provider.http import HTTPProvider
 from videos.provider.openai import OpenAIVideoProvider
 from videos.provider.openrouter import OpenRouterVideoProvider
 
-PROVIDER_CLASSES: dict[str, type[HTTPProvider]] = {
+# The concrete clients: HTTPProvider, their base, has the plumbing but not VideoProvider's methods.
+ProviderClient = OpenAIVideoProvider | OpenRouterVideoProvider
+
+PROVIDER_CLASSES: dict[str, type[ProviderClient]] = {
     Protocol.OPENAI: OpenAIVideoProvider,
     Protocol.OPENROUTER: OpenRouterVideoProvider,
 }
@@ -54,7 +56,7 @@ def _default_endpoint() -> ProviderEndpoint:
     return ProviderEndpoint(name=DEFAULT_ENDPOINT)
 
 
-def provider_class(protocol: str) -> type[HTTPProvider]:
+def provider_class(protocol: str) -> type[ProviderClient]:
     """The client class of a protocol; its class attributes say what the protocol can do
     (`supports_remix`, `supports_delete`, `serves_thumbnails`), without a client."""
     try:
@@ -63,13 +65,13 @@ def provider_class(protocol: str) -> type[HTTPProvider]:
         raise ValueError(f"no provider speaks the protocol {protocol!r}") from None
 
 
-def _client_for(connection: Connection, **overrides) -> HTTPProvider:
+def _client_for(connection: Connection, **overrides) -> ProviderClient:
     options = asdict(connection)
     options.update(overrides)
     return provider_class(options.pop("protocol"))(**options)
 
 
-def build_provider(endpoint: ProviderEndpoint | None = None, **overrides) -> HTTPProvider:
+def build_provider(endpoint: ProviderEndpoint | None = None, **overrides) -> ProviderClient:
     """A new client for an endpoint (the default one when None); keyword arguments
     (protocol, base_url, read_timeout, ...) win."""
     return _client_for(connection_of(endpoint or _default_endpoint()), **overrides)
@@ -77,7 +79,7 @@ def build_provider(endpoint: ProviderEndpoint | None = None, **overrides) -> HTT
 
 _lock = threading.Lock()
 # endpoint name -> (pid, connection, client)
-_shared: dict[str, tuple[int, Connection, HTTPProvider]] = {}
+_shared: dict[str, tuple[int, Connection, ProviderClient]] = {}
 
 
 def get_provider(endpoint: ProviderEndpoint | None = None) -> VideoProvider:

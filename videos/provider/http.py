@@ -142,8 +142,7 @@ def _upstream_error(error: dict) -> dict | None:
     "litellm.BadRequestError: OpenAIException - {"error": {...}} LiteLLM: ..."), so users
     see the provider's words and code, not the gateway's plumbing."""
     message = error.get("message")
-    start = message.find('{"error"') if isinstance(message, str) else -1
-    if start < 0:
+    if not isinstance(message, str) or (start := message.find('{"error"')) < 0:
         return None
     try:
         inner, _ = json.JSONDecoder().raw_decode(message[start:])
@@ -312,6 +311,7 @@ def _error_answer(response: httpx.Response, request: str, *, attempt: int) -> _F
     )
     # A refused key or region is our configuration, not the user's order; so is an upstream
     # account out of credits (OpenRouter's 402).
+    error: ProviderError
     if retryable or status >= 500 or status in (401, 402, 403):
         error = ProviderUnavailable(message, status_code=status, request_id=request_id)
     else:

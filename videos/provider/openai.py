@@ -29,7 +29,7 @@ class OpenAIVideoProvider(HTTPProvider):
         as the `input_reference` file, the video's first frame."""
         fields = {"prompt": prompt, "model": model, "seconds": str(seconds), "size": size}
         # (None, value) parts make httpx send multipart/form-data without any file.
-        parts = {name: (None, value) for name, value in fields.items()}
+        parts: dict[str, tuple] = {name: (None, value) for name, value in fields.items()}
         if image is not None:
             parts["input_reference"] = ("input.png", image, "image/png")
         response = self._send("POST", "videos", idempotent=False, files=parts)

@@ -138,14 +138,14 @@ def video_from(body: dict, *, request_id: str | None = None) -> ProviderVideo:
     progress = (
         int(progress) if isinstance(progress, int | float) and not isinstance(progress, bool) else 0
     )
-    duration = body.get("duration")
+    duration, model, size = body.get("duration"), body.get("model"), body.get("size")
     return ProviderVideo(
         id=body["id"],
         status=status,
         progress=max(0, min(progress, 100)),
-        model=body.get("model") if isinstance(body.get("model"), str) else "",
+        model=model if isinstance(model, str) else "",
         seconds=duration if isinstance(duration, int) and not isinstance(duration, bool) else 0,
-        size=body.get("size") if isinstance(body.get("size"), str) else "",
+        size=size if isinstance(size, str) else "",
         created_at=_timestamp(body.get("created_at")),
         completed_at=_timestamp(body.get("completed_at")),
         expires_at=_timestamp(body.get("expires_at")),

@@ -7,7 +7,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
+from typing import cast
 
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -54,8 +56,9 @@ def download_job(*, job_id) -> VideoJob:
             job_id=job_id, code="expired", message="The provider's copy expired before download."
         )
     name = storage_name(job)
+    renew = partial(_renew_lease, job)
     try:
-        _store(job, name, heartbeat=lambda: once_more_on_lost_connection(lambda: _renew_lease(job)))
+        _store(job, name, heartbeat=lambda: once_more_on_lost_connection(renew))
     except LeaseLost:
         logger.warning("download of video job %s lost its lease to another download", job_id)
         return VideoJob.objects.get(pk=job_id)
@@ -171,7 +174,8 @@ def _receive(job: VideoJob, write: Callable[[bytes], object], heartbeat) -> None
     beat_every = HEARTBEAT.total_seconds()
     next_beat = time.monotonic() + beat_every
     header = b""
-    with get_provider(job.endpoint).stream_content(job.provider_video_id) as chunks:
+    # A job downloads once the provider said it completed: the provider knows it by this id.
+    with get_provider(job.endpoint).stream_content(cast(str, job.provider_video_id)) as chunks:
         for chunk in chunks:
             if len(header) < MP4_HEADER:
                 header += chunk[: MP4_HEADER - len(header)]

@@ -80,7 +80,7 @@ def file_url_for(job: VideoJob, *, request=None) -> str | None:
     if is_local_storage():
         path = signed_file_path(job)
         return request.build_absolute_uri(path) if request is not None else path
-    return default_storage.url(job.file.name, expire=settings.FILE_URL_TTL)
+    return _presigned_url(job.file.name)
 
 
 def thumbnail_url_for(job: VideoJob, *, request=None) -> str | None:
@@ -90,7 +90,7 @@ def thumbnail_url_for(job: VideoJob, *, request=None) -> str | None:
     if is_local_storage():
         path = signed_file_path(job, what=THUMBNAIL)
         return request.build_absolute_uri(path) if request is not None else path
-    return default_storage.url(job.thumbnail.name, expire=settings.FILE_URL_TTL)
+    return _presigned_url(job.thumbnail.name)
 
 
 def input_image_url_for(job: VideoJob, *, request=None) -> str | None:
@@ -100,7 +100,12 @@ def input_image_url_for(job: VideoJob, *, request=None) -> str | None:
     if is_local_storage():
         path = signed_file_path(job, what=INPUT_IMAGE)
         return request.build_absolute_uri(path) if request is not None else path
-    return default_storage.url(job.input_image.name, expire=settings.FILE_URL_TTL)
+    return _presigned_url(job.input_image.name)
+
+
+def _presigned_url(name: str | None) -> str:
+    # S3Storage.url takes `expire`; default_storage is typed as the base Storage, which does not.
+    return default_storage.url(name, expire=settings.FILE_URL_TTL)  # type: ignore[call-arg]
 
 
 def job_etag(job: VideoJob, *, now: float | None = None) -> str:
@@ -126,27 +131,26 @@ class StoredFile:
 
 def video_file(job: VideoJob) -> StoredFile:
     """The stored MP4. Raises NotReady until the job has one."""
-    if job.status != JobStatus.COMPLETED or not job.file:
+    name = job.file.name  # set when the field is (a FieldFile is truthy when it has a name)
+    if job.status != JobStatus.COMPLETED or not name:
         raise NotReady(f"The video is {job.status.replace('_', ' ')}; it has no file yet.")
     if not is_local_storage():
-        return StoredFile(
-            "video/mp4", url=default_storage.url(job.file.name, expire=settings.FILE_URL_TTL)
-        )
+        return StoredFile("video/mp4", url=_presigned_url(name))
     return StoredFile(
         "video/mp4",
-        fileobj=default_storage.open(job.file.name, "rb"),
-        size=default_storage.size(job.file.name),
+        fileobj=default_storage.open(name, "rb"),
+        size=default_storage.size(name),
         filename=f"{job.id}.mp4",
     )
 
 
 def input_image_file(job: VideoJob) -> StoredFile:
     """The picture the video started from. Raises NotReady for a text order (it has none)."""
-    if not job.input_image:
-        raise VideoNotFound("This video did not start from a picture.")
     name = job.input_image.name
+    if not name:
+        raise VideoNotFound("This video did not start from a picture.")
     if not is_local_storage():
-        return StoredFile("image/png", url=default_storage.url(name, expire=settings.FILE_URL_TTL))
+        return StoredFile("image/png", url=_presigned_url(name))
     return StoredFile("image/png", fileobj=default_storage.open(name, "rb"))
 
 
@@ -155,13 +159,13 @@ THUMBNAIL_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"
 
 def thumbnail_file(job: VideoJob) -> StoredFile:
     """The stored poster image. Raises NotReady until the job has one."""
-    if job.status != JobStatus.COMPLETED or not job.thumbnail:
+    name = job.thumbnail.name
+    if job.status != JobStatus.COMPLETED or not name:
         state = "has no poster image yet" if job.status == JobStatus.COMPLETED else "is not ready"
         raise NotReady(f"The video is {job.status.replace('_', ' ')}; it {state}.")
-    name = job.thumbnail.name
     content_type = THUMBNAIL_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
     if not is_local_storage():
-        return StoredFile(content_type, url=default_storage.url(name, expire=settings.FILE_URL_TTL))
+        return StoredFile(content_type, url=_presigned_url(name))
     return StoredFile(content_type, fileobj=default_storage.open(name, "rb"))
 
 

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -36,7 +37,7 @@ FINAL_ERRORS = (OrderRefused, OrderFailedUpstream)
 @dataclass(frozen=True)
 class Answer:
     status: int
-    body: dict
+    body: dict | None  # the record's JSON field is nullable
     replayed: bool = False
 
 
@@ -86,12 +87,12 @@ def _claim_or_wait(*, user, key: str, fingerprint: str) -> IdempotencyRecord | A
         now = timezone.now()
         # A waiting retry sits idle between looks: a connection lost meanwhile is replaced.
         created, record = once_more_on_lost_connection(
-            lambda now=now: _create_or_read(user=user, key=key, fingerprint=fingerprint, now=now)
+            partial(_create_or_read, user=user, key=key, fingerprint=fingerprint, now=now)
         )
-        if created:
-            return record
         if record is None:
             continue  # its first request failed without creating anything: try to claim it
+        if created:
+            return record
         if record.fingerprint != fingerprint:
             raise IdempotencyKeyReusedForOtherRequest(
                 "This Idempotency-Key was already used with a different request "
@@ -108,7 +109,9 @@ def _claim_or_wait(*, user, key: str, fingerprint: str) -> IdempotencyRecord | A
         time.sleep(WAIT_STEP)
 
 
-def _create_or_read(*, user, key: str, fingerprint: str, now) -> tuple[bool, IdempotencyRecord]:
+def _create_or_read(
+    *, user, key: str, fingerprint: str, now
+) -> tuple[bool, IdempotencyRecord | None]:
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(

@@ -5,6 +5,7 @@ import json
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -165,8 +166,10 @@ def order_video(
         # The same key may have raced in from a parallel request that won the wallet lock
         # first (and perhaps spent the credits or the room): then this is a retry, answered
         # the same.
-        existing = idempotency_key and (
+        existing = (
             VideoJob.objects.filter(owner=user, idempotency_key=idempotency_key).first()
+            if idempotency_key
+            else None
         )
         if existing:
             return _replay_job(_check_replay(existing, fingerprint))
@@ -320,9 +323,11 @@ def _submit_together(job_ids) -> list[VideoJob]:
 
 def _create_at_provider(job: VideoJob) -> ProviderVideo | ProviderError:
     try:
-        if job.remixed_from_id:
+        if job.remixed_from:  # None without a query when remixed_from_id is
             return get_provider(job.endpoint).remix(
-                job.remixed_from.provider_video_id, provider_prompt(job.prompt, job.style)
+                # A remix starts from a completed video: the provider knows it by this id.
+                cast(str, job.remixed_from.provider_video_id),
+                provider_prompt(job.prompt, job.style),
             )
         image = {"image": pictures.read_input(job)} if job.input_image else {}
         return get_provider(job.endpoint).create(

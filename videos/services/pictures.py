@@ -52,7 +52,7 @@ def read_upload(upload) -> StartPicture:
         with warnings.catch_warnings():
             # Above MAX_IMAGE_PIXELS Pillow only warns: make that a refusal too.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload, formats=FORMATS)
+            image: Image.Image = Image.open(upload, formats=FORMATS)
             _check_dimensions(image.size)
             image.load()
             # Turned the way it was held (a phone's EXIF) and made RGB now, while a picture
@@ -81,12 +81,13 @@ def last_frame_of(user, job_id) -> StartPicture:
     """The last frame of the user's completed video. Raises VideoNotFound (another user's or
     no such job) and NotReady (not completed, or its file is gone)."""
     source = job_of(user, job_id)
-    if source.status != JobStatus.COMPLETED or not source.file:
+    name = source.file.name  # a FieldFile is truthy when it has a name
+    if source.status != JobStatus.COMPLETED or not name:
         raise NotReady(
             f"The video {source.id} is {source.status.replace('_', ' ')}; a video can be "
             "continued once it is completed."
         )
-    with default_storage.open(source.file.name, "rb") as handle:
+    with default_storage.open(name, "rb") as handle:
         frame = _last_frame(handle)
     if frame is None:
         raise NotReady(f"The video {source.id} has no frame to continue from.")
@@ -115,6 +116,8 @@ def fitted_png(picture: StartPicture, size: str) -> bytes:
     """The picture scaled to cover `size` (WIDTHxHEIGHT) and cropped about its centre, as
     PNG bytes: providers want the first frame exactly the video's size."""
     match = SIZE_PATTERN.match(size)
+    if match is None:
+        raise ValueError(f"not a WIDTHxHEIGHT size: {size!r}")
     width, height = int(match["width"]), int(match["height"])
     image = picture.image.convert("RGB")  # a no-op for an upload, read as RGB already
     fitted = ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS, centering=(0.5, 0.5))
@@ -136,6 +139,7 @@ def store_input(*, owner_id, job_id, png: bytes) -> str:
 
 
 def read_input(job: VideoJob) -> bytes:
+    assert job.input_image.name  # only called for a job that started from a picture
     with default_storage.open(job.input_image.name, "rb") as handle:
         return handle.read()
 

@@ -12,6 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -57,7 +58,8 @@ def refresh_job(*, job_id, download_now: bool = False) -> VideoJob:
     if _needs_no_request(job):
         return _settle_without_asking(job)
     try:
-        video = get_provider(job.endpoint).retrieve(job.provider_video_id)
+        # Set once submitted, and _needs_no_request answered for a job never submitted.
+        video = get_provider(job.endpoint).retrieve(cast(str, job.provider_video_id))
     except ProviderError as error:
         return _provider_failed(job, error)
     return _apply_answer(job, video, download_now=download_now)
@@ -188,7 +190,7 @@ def _ask(job: VideoJob, deadline: float | None):
     if (deadline is not None and time.monotonic() > deadline) or provider_http.stopping.is_set():
         return _SKIPPED
     try:
-        return get_provider(job.endpoint).retrieve(job.provider_video_id)
+        return get_provider(job.endpoint).retrieve(cast(str, job.provider_video_id))  # polled: set
     except ProviderError as error:
         # Cut short by a stop: handed back to the next sweep, not a failure of the job.
         return _SKIPPED if provider_http.stopping.is_set() else error

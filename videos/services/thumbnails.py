@@ -78,7 +78,8 @@ def _from_provider(job: VideoJob) -> tuple[bytes, str] | None:
 
 def _first_frame(job: VideoJob) -> tuple[bytes, str]:
     """The MP4's first frame as a JPEG."""
-    with default_storage.open(job.file.name, "rb") as video, av.open(video) as container:
+    assert job.file.name  # store_thumbnail checked that the job has its file
+    with default_storage.open(job.file.name, "rb") as video, av.open(video, "r") as container:
         frame = next(container.decode(video=0))
     with tempfile.NamedTemporaryFile(suffix=".jpg") as output:
         with av.open(output.name, "w", format="image2", options={"update": "1"}) as image:

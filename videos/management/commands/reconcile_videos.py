@@ -5,12 +5,12 @@ from videos.models import ChargeStatus, JobStatus, VideoJob
 from wallet.models import RESOLUTION_KINDS, EntryKind, LedgerEntry
 
 # What a job's hold must have become, given the job's charge status.
-EXPECTED_RESOLUTION = {
+EXPECTED_RESOLUTION: dict[str, str | None] = {
     ChargeStatus.PENDING: None,
     ChargeStatus.SETTLED: EntryKind.SETTLE,
     ChargeStatus.REFUNDED: EntryKind.RELEASE,
 }
-EXPECTED_CHARGE = {
+EXPECTED_CHARGE: dict[str, str] = {
     JobStatus.COMPLETED: ChargeStatus.SETTLED,
     JobStatus.FAILED: ChargeStatus.REFUNDED,
     JobStatus.CANCELLED: ChargeStatus.REFUNDED,
