@@ -85,6 +85,18 @@ class UnverifiedWebhook(DomainError):
             self.code = code
 
 
+class OrderRefused(DomainError):
+    """An order the catalog cannot make as asked (its model, seconds, size, format, styles,
+    prompt or picture). `field` names what to change: the API answers it as that field's
+    error, the shape of the serializer's own checks."""
+
+    code = "invalid"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 class PictureNotAccepted(DomainError):
     """The picture to start from is not a PNG, JPEG or WebP we can read, is too many
     pixels, or the model cannot start from one."""

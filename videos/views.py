@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from django.http import HttpResponseNotModified
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -17,7 +19,7 @@ from storycraft.parsers import BoundedJSONParser
 from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors, etag_parameters
 from videos import responses, selectors
-from videos.exceptions import VideoNotFound
+from videos.exceptions import OrderRefused, VideoNotFound
 from videos.models import JobStatus
 from videos.serializers import (
     BatchOrderSerializer,
@@ -33,6 +35,7 @@ from videos.services.idempotency import Answer, answer_once, request_fingerprint
 from videos.services.ordering import order_batch, order_video
 from videos.services.pulls import pull_job
 from videos.services.remix import remix_video
+from videos.services.specs import order_of
 from videos.uploads import check_upload, is_multipart, limit_upload
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -69,6 +72,16 @@ def _answered_once(request, *, operation: str, run) -> Response:
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+@contextmanager
+def _as_field_errors():
+    """An order the catalog refuses is answered as the refused field's error, the shape of
+    the serializer's own checks."""
+    try:
+        yield
+    except OrderRefused as error:
+        raise serializers.ValidationError({error.field: [error.message]}) from None
 
 
 def fingerprinted(body):
@@ -173,11 +186,13 @@ class VideoListView(_OrderThrottled):
             serializer = (
                 VideoUploadOrderSerializer if is_multipart(request) else VideoOrderSerializer
             )
-            order = serializer(data=request.data, context={"user": request.user})
-            order.is_valid(raise_exception=True)
+            parsed = serializer(data=request.data)
+            parsed.is_valid(raise_exception=True)
+            with _as_field_errors():
+                order = order_of(user=request.user, request=parsed.to_request())
             job = order_video(
                 user=request.user,
-                spec=order.to_spec(),
+                spec=order.specs[0],
                 idempotency_key=key,
                 picture=order.picture,
             )
@@ -190,6 +205,7 @@ class VideoListView(_OrderThrottled):
 class BatchView(_OrderThrottled):
     def jobs_ordered(self, request) -> int:
         # Before validation: a body that is not a list of styles is refused after this.
+        limit_upload(request)  # reading the body here reads the upload: limit it first
         chosen = request.data.get("styles") if isinstance(request.data, dict) else None
         if chosen is None:
             return len(STYLES)
@@ -210,11 +226,13 @@ class BatchView(_OrderThrottled):
             serializer = (
                 BatchUploadOrderSerializer if is_multipart(request) else BatchOrderSerializer
             )
-            order = serializer(data=request.data, context={"user": request.user})
-            order.is_valid(raise_exception=True)
+            parsed = serializer(data=request.data)
+            parsed.is_valid(raise_exception=True)
+            with _as_field_errors():
+                order = order_of(user=request.user, request=parsed.to_request())
             batch, jobs = order_batch(
                 user=request.user,
-                specs=order.to_specs(),
+                specs=order.specs,
                 idempotency_key=key,
                 picture=order.picture,
             )
@@ -295,13 +313,14 @@ class VideoRemixView(_OrderThrottled):
         def run(key: str | None) -> Answer:
             remix = RemixSerializer(data=request.data)
             remix.is_valid(raise_exception=True)
-            job = remix_video(
-                user=request.user,
-                source=source,
-                prompt=remix.validated_data["prompt"],
-                style=remix.validated_data["style"],
-                idempotency_key=key,
-            )
+            with _as_field_errors():
+                job = remix_video(
+                    user=request.user,
+                    source=source,
+                    prompt=remix.validated_data["prompt"],
+                    style=remix.validated_data["style"],
+                    idempotency_key=key,
+                )
             body = VideoJobSerializer(job, context={"request": request}).data
             return Answer(status.HTTP_201_CREATED, body)
 
