@@ -28,6 +28,10 @@ class IdempotencyKeyReusedForOtherRequest(DomainError):
     endpoint or source video), so it cannot answer this one."""
 
     code = "idempotency_key_reused"
+    default_message = (
+        "This Idempotency-Key was already used with a different request "
+        "(another body, or another endpoint)."
+    )
 
 
 class IdempotencyKeyInUse(DomainError):

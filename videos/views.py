@@ -13,13 +13,13 @@ from rest_framework.views import APIView
 from accounts.authentication import OwnerCheckedJWTAuthentication, confirm_token_user
 from catalog.styles import STYLES
 from storycraft.conditional import etag_matches
-from storycraft.errors import domain_error_body, status_of
 from storycraft.pagination import NewestFirstCursorPagination
 from storycraft.parsers import BoundedJSONParser
 from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors, etag_parameters
 from videos import responses, selectors
 from videos.exceptions import OrderRefused, VideoNotFound
+from videos.idempotency import Answer, IdempotencyKey, answer_once, idempotency_key
 from videos.models import JobStatus
 from videos.serializers import (
     BatchOrderSerializer,
@@ -31,7 +31,6 @@ from videos.serializers import (
     VideoUploadOrderSerializer,
 )
 from videos.services import files, lifecycle
-from videos.services.idempotency import Answer, answer_once, request_fingerprint
 from videos.services.ordering import order_batch, order_video
 from videos.services.pulls import pull_job
 from videos.services.remix import remix_video
@@ -46,32 +45,13 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
-def _idempotency_key(request) -> str | None:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > 255 or not key.isascii() or not key.isprintable():
-        raise serializers.ValidationError(
-            {"Idempotency-Key": ["At most 255 printable ASCII characters."]}
-        )
-    return key or None
-
-
 def _answered_once(request, *, operation: str, run) -> Response:
     """Run an order once per Idempotency-Key; a retry gets the first answer again."""
-    key = _idempotency_key(request)
     limit = limit_upload(request)
     body = request.data  # an image upload is read here, at most IMAGE_MAX_BYTES of it
     check_upload(limit)
-    answer = answer_once(
-        user=request.user,
-        key=key,
-        fingerprint=request_fingerprint(operation=operation, body=fingerprinted(body)),
-        run=lambda: run(key),
-        error_answer=lambda error: Answer(status_of(error), domain_error_body(error)),
-    )
-    response = Response(answer.body, status=answer.status)
-    if answer.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
+    key = idempotency_key(request, operation=operation, body=body)
+    return answer_once(user=request.user, key=key, run=lambda: run(key))
 
 
 @contextmanager
@@ -84,19 +64,6 @@ def _as_field_errors():
         raise serializers.ValidationError({error.field: [error.message]}) from None
 
 
-def fingerprinted(body):
-    """The body as the Idempotency-Key's fingerprint sees it: an uploaded file by the hash
-    of its bytes (the same key with another picture is another request)."""
-    if not hasattr(body, "lists"):
-        return body
-    return {
-        name: [
-            files.content_digest(value) if hasattr(value, "chunks") else value for value in values
-        ]
-        for name, values in body.lists()
-    }
-
-
 ORDER_BODIES = "A JSON body, or the same fields as multipart/form-data with an `image` file."
 ORDER_ERRORS = errors(402, 404, 409, 413, 422, 503)
 
@@ -104,10 +71,6 @@ ORDER_ERRORS = errors(402, 404, 409, 413, 422, 503)
 class JobFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
     batch = serializers.UUIDField(required=False)
-
-
-def _has_idempotency_key(request) -> bool:
-    return bool(request.headers.get("Idempotency-Key", "").strip())
 
 
 class _JobsThrottle(ScopedRateThrottle):
@@ -132,9 +95,6 @@ class _OrderThrottled(APIView):
 
     throttle_scope = "order"
     parser_classes = [BoundedJSONParser, MultiPartParser]
-    # With a key, an order is safe to run again when the database connection is lost
-    # under it: the key finds whatever the first run created.
-    retry_on_lost_connection = staticmethod(_has_idempotency_key)
 
     def get_throttles(self):
         return [_JobsThrottle()] if self.request.method == "POST" else []
@@ -182,7 +142,7 @@ class VideoListView(_OrderThrottled):
         "`image_too_large`.",
     )
     def post(self, request):
-        def run(key: str | None) -> Answer:
+        def run(key: IdempotencyKey | None) -> Answer:
             serializer = (
                 VideoUploadOrderSerializer if is_multipart(request) else VideoOrderSerializer
             )
@@ -193,7 +153,7 @@ class VideoListView(_OrderThrottled):
             job = order_video(
                 user=request.user,
                 spec=order.specs[0],
-                idempotency_key=key,
+                idempotency=key,
                 picture=order.picture,
             )
             body = VideoJobSerializer(job, context={"request": request}).data
@@ -222,7 +182,7 @@ class BatchView(_OrderThrottled):
         description=f"{ORDER_BODIES} Every style starts on the one picture.",
     )
     def post(self, request):
-        def run(key: str | None) -> Answer:
+        def run(key: IdempotencyKey | None) -> Answer:
             serializer = (
                 BatchUploadOrderSerializer if is_multipart(request) else BatchOrderSerializer
             )
@@ -233,7 +193,7 @@ class BatchView(_OrderThrottled):
             batch, jobs = order_batch(
                 user=request.user,
                 specs=order.specs,
-                idempotency_key=key,
+                idempotency=key,
                 picture=order.picture,
             )
             body = BatchSerializer({"id": batch.id, "jobs": jobs}, context={"request": request})
@@ -310,7 +270,7 @@ class VideoRemixView(_OrderThrottled):
     def post(self, request, job_id):
         source = selectors.job_of(request.user, job_id)
 
-        def run(key: str | None) -> Answer:
+        def run(key: IdempotencyKey | None) -> Answer:
             remix = RemixSerializer(data=request.data)
             remix.is_valid(raise_exception=True)
             with _as_field_errors():
@@ -319,7 +279,7 @@ class VideoRemixView(_OrderThrottled):
                     source=source,
                     prompt=remix.validated_data["prompt"],
                     style=remix.validated_data["style"],
-                    idempotency_key=key,
+                    idempotency=key,
                 )
             body = VideoJobSerializer(job, context={"request": request}).data
             return Answer(status.HTTP_201_CREATED, body)
