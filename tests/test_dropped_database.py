@@ -7,20 +7,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from storycraft.errors import server_error
 from testing import api_for, available, order, person, staff
-from tests.helpers import admin_connection
+from tests.helpers import drop_this_connection
 from videos.models import IdempotencyRecord, VideoJob
 from wallet.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def drop_this_connection():
-    """Terminate this process's database session from a second connection."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        [pid] = cursor.fetchone()
-    with admin_connection() as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
 def api_for_token(user) -> str:
@@ -138,3 +129,11 @@ def test_a_dropped_connection_outside_any_view_is_a_503(rf):
     except OperationalError:
         response = server_error(rf.post("/videos"))
     assert response.status_code == 503 and response["Retry-After"]
+
+
+def test_a_request_without_a_key_is_not_run_again(sora_provider):
+    client = api_for(person("alice", credits=200))
+    job = order(client).json()
+    drop_this_connection()
+    assert_retry_later(client.post(f"/videos/{job['id']}/cancel"))
+    assert VideoJob.objects.get().status != "cancelled"
