@@ -176,12 +176,3 @@ def admin_connection():
         autocommit=True,
     ) as admin:
         yield admin
-
-
-def drop_this_connection():
-    """Terminate this process's database session from a second connection."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        [pid] = cursor.fetchone()
-    with admin_connection() as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])

@@ -7,11 +7,20 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from storycraft.errors import server_error
 from testing import api_for, available, order, person, staff
-from tests.helpers import drop_this_connection
+from tests.helpers import admin_connection
 from videos.models import IdempotencyRecord, VideoJob
 from wallet.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def drop_this_connection():
+    """Terminate this process's database session from a second connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [pid] = cursor.fetchone()
+    with admin_connection() as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
 def api_for_token(user) -> str:

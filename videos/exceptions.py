@@ -89,7 +89,7 @@ class UnverifiedWebhook(DomainError):
             self.code = code
 
 
-class OrderRefused(DomainError):
+class OrderNotOnOffer(DomainError):
     """An order the catalog cannot make as asked (its model, seconds, size, format, styles,
     prompt or picture). `field` names what to change: the API answers it as that field's
     error, the shape of the serializer's own checks."""

@@ -18,7 +18,7 @@ from storycraft.parsers import BoundedJSONParser
 from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors, etag_parameters
 from videos import responses, selectors
-from videos.exceptions import OrderRefused, VideoNotFound
+from videos.exceptions import OrderNotOnOffer, VideoNotFound
 from videos.idempotency import Answer, IdempotencyKey, answer_once, idempotency_key
 from videos.models import JobStatus
 from videos.serializers import (
@@ -60,7 +60,7 @@ def _as_field_errors():
     the serializer's own checks."""
     try:
         yield
-    except OrderRefused as error:
+    except OrderNotOnOffer as error:
         raise serializers.ValidationError({error.field: [error.message]}) from None
 
 

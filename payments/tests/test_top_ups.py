@@ -7,7 +7,7 @@ import pytest
 from payments.models import TopUp
 from payments.tests.helpers import a_pack
 from testing import api_for, person
-from tests.helpers import drop_this_connection
+from tests.test_dropped_database import drop_this_connection
 
 pytestmark = [pytest.mark.payments, pytest.mark.django_db]
 

@@ -1,7 +1,7 @@
 """What an order asks for, checked against the catalog: the model, its seconds, its size or
 format, the prompt's length with each style and the picture to start from. Orders,
 batches, remix and picture orders all go through here, the serializers only parse, so each
-rule and its message live in one place. A refusal is an OrderRefused naming the field."""
+rule and its message live in one place. A refusal is an OrderNotOnOffer naming the field."""
 
 import uuid
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from catalog import styles
 from catalog.models import CatalogModel
 from catalog.selectors import Offer, SizeOffer, can_remix, orderable_offer, orderable_offers
-from videos.exceptions import CannotRemix, NotReady, OrderRefused
+from videos.exceptions import CannotRemix, NotReady, OrderNotOnOffer
 from videos.models import JobStatus, VideoJob
 from videos.pricing import VideoSpec
 from videos.services import pictures
@@ -38,14 +38,14 @@ class Order:
 
 
 def order_of(*, user, request: OrderRequest) -> Order:
-    """The videos `request` orders, one per style. Raises OrderRefused, and VideoNotFound /
+    """The videos `request` orders, one per style. Raises OrderNotOnOffer, and VideoNotFound /
     NotReady for an `image_from_video` that is not the user's or not completed."""
     offer = _offer(request.model)
     seconds = _seconds(offer, request.seconds)
     size = _size(offer, request.format, request.size)
     picture = _picture(user, offer, request)
     if len(set(request.styles)) != len(request.styles):
-        raise OrderRefused("styles", "Each style may be listed once.")
+        raise OrderNotOnOffer("styles", "Each style may be listed once.")
     for style in request.styles:
         _check_prompt_length(request.prompt, style, offer.model_id, offer.max_prompt_length)
     specs = [
@@ -57,7 +57,7 @@ def order_of(*, user, request: OrderRequest) -> Order:
 
 def remix_of(*, source: VideoJob, prompt: str, style: str) -> VideoSpec:
     """A remix of the user's `source`: its model, length, size and price. Raises NotReady
-    unless it is completed, CannotRemix when its model cannot remix, OrderRefused for a
+    unless it is completed, CannotRemix when its model cannot remix, OrderNotOnOffer for a
     prompt longer than its model takes."""
     if source.status != JobStatus.COMPLETED:
         raise NotReady(
@@ -99,7 +99,7 @@ def _offer(model_id: str | None) -> Offer:
             if model_id is not None
             else "There is no default model: name one."
         )
-        raise OrderRefused("model", f"{problem} Available: {available}.")
+        raise OrderNotOnOffer("model", f"{problem} Available: {available}.")
     return offer
 
 
@@ -107,7 +107,7 @@ def _seconds(offer: Offer, seconds) -> int:
     if isinstance(seconds, str) and seconds.isascii() and seconds.isdigit() and len(seconds) < 5:
         seconds = int(seconds)
     if isinstance(seconds, bool) or seconds not in offer.durations:
-        raise OrderRefused(
+        raise OrderNotOnOffer(
             "seconds", f"{offer.model_id} makes videos of {_listing(offer.durations)} seconds."
         )
     return int(seconds)
@@ -119,20 +119,20 @@ def _size(offer: Offer, format_: str | None, size: str | None) -> SizeOffer:
         if chosen is None:
             others = [other.model_id for other in orderable_offers() if other.size(size)]
             elsewhere = f" ({_listing(others)} does)" if others else ""
-            raise OrderRefused(
+            raise OrderNotOnOffer(
                 "size",
                 f"{offer.model_id} does not make {size}{elsewhere}. "
                 f"Its sizes: {_sizes_text(offer)}.",
             )
         if format_ and chosen.format != format_:
-            raise OrderRefused(
+            raise OrderNotOnOffer(
                 "size", f"Size {size} is {chosen.format}, not {format_}; give one or the other."
             )
         return chosen
     if format_:
         chosen = offer.size_for_format(format_)
         if chosen is None:
-            raise OrderRefused(
+            raise OrderNotOnOffer(
                 "format",
                 f'{offer.model_id} has no "{format_}" size. '
                 f"Its sizes: {_sizes_text(offer)}; give a format or a size.",
@@ -149,10 +149,10 @@ def _picture(user, offer: Offer, request: OrderRequest) -> StartPicture | None:
         return None
     field = "image" if uploaded is not None else "image_from_video"
     if uploaded is not None and source is not None:
-        raise OrderRefused(field, "Give an image or image_from_video, not both.")
+        raise OrderNotOnOffer(field, "Give an image or image_from_video, not both.")
     if not offer.image_input:
         able = [other.model_id for other in orderable_offers() if other.image_input]
-        raise OrderRefused(
+        raise OrderNotOnOffer(
             field,
             f"{offer.model_id} cannot start from a picture. "
             f"Models that can: {_listing(able) or 'none'}.",
@@ -163,7 +163,7 @@ def _picture(user, offer: Offer, request: OrderRequest) -> StartPicture | None:
 def _check_prompt_length(prompt: str, style: str, model_id: str, limit: int) -> None:
     length = len(styles.provider_prompt(prompt, style))
     if length > limit:
-        raise OrderRefused(
+        raise OrderNotOnOffer(
             "prompt",
             f"With the {style!r} style the prompt is {length} characters; "
             f"{model_id} takes at most {limit}.",
