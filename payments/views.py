@@ -8,7 +8,6 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -22,10 +21,9 @@ from payments.serializers import (
     TopUpSerializer,
 )
 from storycraft.conditional import etag_matches
-from storycraft.errors import domain_error_body, status_of
 from storycraft.pagination import NewestFirstCursorPagination
 from storycraft.schema import ErrorSerializer, errors, etag_parameters
-from videos.services.idempotency import Answer, answer_once, request_fingerprint
+from videos.idempotency import Answer, answer_once, idempotency_key
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -63,15 +61,6 @@ class PackListView(APIView):
         return response
 
 
-def _idempotency_key(request) -> str | None:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > 255 or not key.isascii() or not key.isprintable():
-        raise serializers.ValidationError(
-            {"Idempotency-Key": ["At most 255 printable ASCII characters."]}
-        )
-    return key or None
-
-
 class TopUps(NewestFirstCursorPagination):
     page_size = 20
 
@@ -82,10 +71,6 @@ class TopUpListView(ListAPIView):
 
     serializer_class = TopUpSerializer
     pagination_class = TopUps
-    # With a key, a retry after a lost connection finds the first answer.
-    retry_on_lost_connection = staticmethod(
-        lambda request: bool(request.headers.get("Idempotency-Key", "").strip())
-    )
 
     def get_queryset(self):
         return selectors.top_ups_of(user=self.request.user)
@@ -123,18 +108,8 @@ class TopUpListView(ListAPIView):
             top_up = services.create_top_up(user=request.user, pack=pack)
             return Answer(201, TopUpSerializer(top_up).data)
 
-        answer = answer_once(
-            user=request.user,
-            key=_idempotency_key(request),
-            fingerprint=request_fingerprint(operation="top-up", body={"pack": str(pack.pk)}),
-            run=run,
-            # An exception no app registered is a programming error: a 500 (storycraft.errors).
-            error_answer=lambda error: Answer(status_of(error) or 500, domain_error_body(error)),
-        )
-        response = Response(answer.body, status=answer.status)
-        if answer.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        key = idempotency_key(request, operation="top-up", body={"pack": str(pack.pk)})
+        return answer_once(user=request.user, key=key, run=run)
 
 
 class TopUpDetailView(APIView):

@@ -1,4 +1,10 @@
-"""Riding out a lost database connection (a restart, a failover, pg_terminate_backend)."""
+"""Riding out a lost database connection (a restart, a failover, pg_terminate_backend).
+
+A request is run once more, or answered 503 with Retry-After, by one rule in one place:
+storycraft.errors.DatabaseUnavailableMiddleware. Below a request, and in the workers, a
+write is repeated here only when it records what already happened outside the database
+(the provider's answer, a downloaded file, a keyed request's claim and answer): running the request
+again could not bring that back."""
 
 from collections.abc import Callable
 from typing import TypeVar

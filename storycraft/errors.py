@@ -214,15 +214,19 @@ def database_unavailable(request) -> HttpResponse:
 
 
 def retry_on_lost_connection(view):
-    """Marks a view safe to run again when the database connection is lost under it."""
+    """Marks a view that is safe to run again whatever it did (a webhook recorded once by
+    its delivery id, a pull), so a lost database connection under it is ridden out."""
     view.retry_on_lost_connection = True
     return view
 
 
 class DatabaseUnavailableMiddleware:
-    """A lost database connection under a view (DRF's or not): a read, or a view marked
-    safe to repeat, runs once more on a new connection; otherwise, or if that fails too,
-    the answer is a 503 with Retry-After."""
+    """The one answer to a lost database connection under a request (a restart, a failover,
+    pg_terminate_backend): what was being written rolled back. A request that is safe to
+    repeat runs once more on a new connection: a read, a view marked with
+    retry_on_lost_connection, and a request carrying an Idempotency-Key (the key finds what
+    the first run created and answers the same). Anything else, or a second loss, is a 503
+    with Retry-After: the client retries, safely when it sends a key."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -262,10 +266,9 @@ class DatabaseUnavailableMiddleware:
 
     @staticmethod
     def _may_repeat(request, view_func) -> bool:
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS or request.headers.get("Idempotency-Key", "").strip():
             return True
         view_class = getattr(view_func, "view_class", None)
-        may = getattr(view_func, "retry_on_lost_connection", False) or getattr(
+        return getattr(view_func, "retry_on_lost_connection", False) or getattr(
             view_class, "retry_on_lost_connection", False
         )
-        return may(request) if callable(may) else may

@@ -137,3 +137,11 @@ def test_a_dropped_connection_outside_any_view_is_a_503(rf):
     except OperationalError:
         response = server_error(rf.post("/videos"))
     assert response.status_code == 503 and response["Retry-After"]
+
+
+def test_a_request_without_a_key_is_not_run_again(sora_provider):
+    client = api_for(person("alice", credits=200))
+    job = order(client).json()
+    drop_this_connection()
+    assert_retry_later(client.post(f"/videos/{job['id']}/cancel"))
+    assert VideoJob.objects.get().status != "cancelled"

@@ -100,13 +100,15 @@ ANSWERS = [
 # OrderNotAffordable, a ledger key's reuse only happens to the admin and commands
 # (reaching the API edge would be a bug, and is a 500), as does a video's hold released
 # from the wallet, and RegisterView answers EmailTaken (the password views WrongPassword) as
-# a field error, the shape of the serializer's own check.
+# a field error, the shape of the serializer's own check, as the order views answer
+# OrderNotOnOffer.
 NOT_API_ANSWERS = {
     wallet.InsufficientCredits,
     wallet.LedgerKeyReused,
     wallet.HoldBelongsToVideo,
     accounts.EmailTaken,
     accounts.WrongPassword,
+    videos.OrderNotOnOffer,
 }
 
 

@@ -29,6 +29,10 @@ class IdempotencyKeyReusedForOtherRequest(DomainError):
     endpoint or source video), so it cannot answer this one."""
 
     code = "idempotency_key_reused"
+    default_message = (
+        "This Idempotency-Key was already used with a different request "
+        "(another body, or another endpoint)."
+    )
 
 
 class IdempotencyKeyInUse(DomainError):
@@ -86,6 +90,18 @@ class UnverifiedWebhook(DomainError):
         super().__init__(message)
         if code is not None:
             self.code = code
+
+
+class OrderNotOnOffer(DomainError):
+    """An order the catalog cannot make as asked (its model, seconds, size, format, styles,
+    prompt or picture). `field` names what to change: the API answers it as that field's
+    error, the shape of the serializer's own checks."""
+
+    code = "invalid"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 class PictureNotAccepted(DomainError):

@@ -37,14 +37,3 @@ class VideoSpec:
     def cost(self) -> int:
         """Fixed at order time: later catalog price changes never touch this job."""
         return self.seconds * self.credits_per_second
-
-    @property
-    def request(self) -> dict:
-        """What the user asked for, for recognising a retried request (prices aside)."""
-        return {
-            "prompt": self.prompt,
-            "style": self.style,
-            "model": self.model,
-            "seconds": self.seconds,
-            "size": self.size,
-        }

@@ -1,17 +1,14 @@
-from typing import cast
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog import styles
 from catalog.models import MAX_PROMPT_LENGTH
-from catalog.selectors import Offer, SizeOffer, orderable_offer, orderable_offers
 from videos.exceptions import PictureNotAccepted
 from videos.models import VideoJob
-from videos.pricing import VideoSpec
 from videos.services import pictures
 from videos.services.files import file_url_for, input_image_url_for, thumbnail_url_for
+from videos.services.specs import OrderRequest
 
 
 def _choice(choices, error: str, **kwargs) -> serializers.ChoiceField:
@@ -20,19 +17,10 @@ def _choice(choices, error: str, **kwargs) -> serializers.ChoiceField:
     )
 
 
-def _listing(values) -> str:
-    values = [str(value) for value in values]
-    return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else "".join(values)
-
-
-def _sizes_text(offer: Offer) -> str:
-    return ", ".join(f"{size.size} ({size.format})" for size in offer.sizes)
-
-
 @extend_schema_field(OpenApiTypes.INT)
 class _Seconds(serializers.Field):
-    """Taken as given and checked against the chosen model, so that any wrong value gets
-    the same answer: what that model offers."""
+    """Taken as given and checked against the chosen model (videos.services.specs), so
+    that any wrong value gets the same answer: what that model offers."""
 
     def to_internal_value(self, data):
         return data
@@ -42,6 +30,8 @@ class _Seconds(serializers.Field):
 
 
 class _OrderSerializer(serializers.Serializer):
+    """Parses an order; videos.services.specs checks it against the catalog."""
+
     prompt = serializers.CharField(max_length=MAX_PROMPT_LENGTH, trim_whitespace=True)
     seconds = _Seconds(help_text="A length the model offers (GET /models).")
     format = serializers.CharField(
@@ -60,126 +50,27 @@ class _OrderSerializer(serializers.Serializer):
         help_text="One of your completed videos: its last frame is this video's first.",
     )
 
-    def validate(self, attrs):
-        offer = self._offer(attrs.get("model"))
-        attrs["seconds"] = self._seconds(offer, attrs["seconds"])
-        attrs["size"] = self._size(offer, attrs.get("format"), attrs.get("size"))
-        attrs["offer"] = offer
-        attrs["picture"] = self._picture(offer, attrs)
-        return attrs
-
     def validate_image(self, upload) -> pictures.StartPicture:
         try:
             return pictures.read_upload(upload)
         except PictureNotAccepted as error:
             raise serializers.ValidationError(error.message) from None
 
-    def _picture(self, offer: Offer, attrs) -> pictures.StartPicture | None:
-        """The picture to start from, checked against the model. Another user's video is
-        a VideoNotFound (404), an unfinished one NotReady (409)."""
-        uploaded, source = attrs.get("image"), attrs.get("image_from_video")
-        if uploaded is None and source is None:
-            return None
-        field = "image" if uploaded is not None else "image_from_video"
-        if uploaded is not None and source is not None:
-            raise serializers.ValidationError(
-                {field: ["Give an image or image_from_video, not both."]}
-            )
-        if not offer.image_input:
-            able = [other.model_id for other in orderable_offers() if other.image_input]
-            raise serializers.ValidationError(
-                {
-                    field: [
-                        f"{offer.model_id} cannot start from a picture. "
-                        f"Models that can: {_listing(able) or 'none'}."
-                    ]
-                }
-            )
-        return uploaded or pictures.last_frame_of(self.context["user"], source)
+    def chosen_styles(self) -> list[str]:
+        raise NotImplementedError  # each order serializer says which styles it orders
 
-    @property
-    def picture(self) -> pictures.StartPicture | None:
-        return self.validated_data["picture"]
-
-    def _offer(self, model_id: str | None) -> Offer:
-        offer = orderable_offer(model_id)
-        if offer is None:
-            available = _listing(offer.model_id for offer in orderable_offers()) or "none"
-            problem = (
-                f'"{model_id}" is not a model you can order.'
-                if model_id is not None
-                else "There is no default model: name one."
-            )
-            raise serializers.ValidationError({"model": [f"{problem} Available: {available}."]})
-        return offer
-
-    def _seconds(self, offer: Offer, seconds) -> int:
-        if (
-            isinstance(seconds, str)
-            and seconds.isascii()
-            and seconds.isdigit()
-            and len(seconds) < 5
-        ):
-            seconds = int(seconds)
-        if isinstance(seconds, bool) or seconds not in offer.durations:
-            raise serializers.ValidationError(
-                {
-                    "seconds": [
-                        f"{offer.model_id} makes videos of {_listing(offer.durations)} seconds."
-                    ]
-                }
-            )
-        return int(seconds)
-
-    def _size(self, offer: Offer, format_: str | None, size: str | None) -> SizeOffer:
-        if size:
-            chosen = offer.size(size)
-            if chosen is None:
-                others = [other.model_id for other in orderable_offers() if other.size(size)]
-                elsewhere = f" ({_listing(others)} does)" if others else ""
-                raise serializers.ValidationError(
-                    {
-                        "size": [
-                            f"{offer.model_id} does not make {size}{elsewhere}. "
-                            f"Its sizes: {_sizes_text(offer)}."
-                        ]
-                    }
-                )
-            if format_ and chosen.format != format_:
-                raise serializers.ValidationError(
-                    {
-                        "size": [
-                            f"Size {size} is {chosen.format}, not {format_}; give one or the other."
-                        ]
-                    }
-                )
-            return chosen
-        if format_:
-            chosen = offer.size_for_format(format_)
-            if chosen is None:
-                raise serializers.ValidationError(
-                    {
-                        "format": [
-                            f'{offer.model_id} has no "{format_}" size. '
-                            f"Its sizes: {_sizes_text(offer)}; give a format or a size."
-                        ]
-                    }
-                )
-            return chosen
-        return cast(SizeOffer, offer.default_size_offer)  # an orderable model has sizes
-
-    def _check_prompt_length(self, prompt: str, offer: Offer, style_names) -> None:
-        for style in style_names:
-            length = len(styles.provider_prompt(prompt, style))
-            if length > offer.max_prompt_length:
-                raise serializers.ValidationError(
-                    {
-                        "prompt": [
-                            f"With the {style!r} style the prompt is {length} characters; "
-                            f"{offer.model_id} takes at most {offer.max_prompt_length}."
-                        ]
-                    }
-                )
+    def to_request(self) -> OrderRequest:
+        data = self.validated_data
+        return OrderRequest(
+            prompt=data["prompt"],
+            seconds=data["seconds"],
+            styles=self.chosen_styles(),
+            model=data.get("model"),
+            format=data.get("format"),
+            size=data.get("size"),
+            image=data.get("image"),
+            image_from_video=data.get("image_from_video"),
+        )
 
 
 class VideoOrderSerializer(_OrderSerializer):
@@ -190,20 +81,8 @@ class VideoOrderSerializer(_OrderSerializer):
         default=styles.DEFAULT_STYLE,
     )
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        self._check_prompt_length(attrs["prompt"], attrs["offer"], [attrs["style"]])
-        return attrs
-
-    def to_spec(self) -> VideoSpec:
-        data = self.validated_data
-        return VideoSpec.of(
-            data["offer"],
-            data["size"],
-            prompt=data["prompt"],
-            style=data["style"],
-            seconds=data["seconds"],
-        )
+    def chosen_styles(self) -> list[str]:
+        return [self.validated_data["style"]]
 
 
 class BatchOrderSerializer(_OrderSerializer):
@@ -218,27 +97,8 @@ class BatchOrderSerializer(_OrderSerializer):
         help_text="Default: all five styles.",
     )
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        chosen = attrs.get("styles") or list(styles.STYLES)
-        if len(set(chosen)) != len(chosen):
-            raise serializers.ValidationError({"styles": ["Each style may be listed once."]})
-        self._check_prompt_length(attrs["prompt"], attrs["offer"], chosen)
-        attrs["styles"] = chosen
-        return attrs
-
-    def to_specs(self) -> list[VideoSpec]:
-        data = self.validated_data
-        return [
-            VideoSpec.of(
-                data["offer"],
-                data["size"],
-                prompt=data["prompt"],
-                style=style,
-                seconds=data["seconds"],
-            )
-            for style in data["styles"]
-        ]
+    def chosen_styles(self) -> list[str]:
+        return self.validated_data.get("styles") or list(styles.STYLES)
 
 
 IMAGE_HELP = (
@@ -261,6 +121,8 @@ class BatchUploadOrderSerializer(BatchOrderSerializer):
 
 
 class RemixSerializer(serializers.Serializer):
+    """Parses a remix; videos.services.specs checks the prompt against the source's model."""
+
     prompt = serializers.CharField(max_length=MAX_PROMPT_LENGTH, trim_whitespace=True)
     # A declared field, which DRF's metaclass takes off the class; not Field.style.
     style = _choice(  # type: ignore[assignment]
@@ -268,19 +130,6 @@ class RemixSerializer(serializers.Serializer):
         '"{input}" is not a style. Use one of: ' + ", ".join(styles.STYLES) + ".",
         default=styles.DEFAULT_STYLE,
     )
-
-    def validate(self, attrs):
-        length = len(styles.provider_prompt(attrs["prompt"], attrs["style"]))
-        if length > MAX_PROMPT_LENGTH:
-            raise serializers.ValidationError(
-                {
-                    "prompt": [
-                        f"With the {attrs['style']!r} style the prompt is {length} characters; "
-                        f"at most {MAX_PROMPT_LENGTH} are taken."
-                    ]
-                }
-            )
-        return attrs
 
 
 class VideoErrorSerializer(serializers.Serializer):

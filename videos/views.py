@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from django.http import HttpResponseBase, HttpResponseNotModified
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,13 +13,13 @@ from rest_framework.views import APIView
 from accounts.authentication import StatelessReadJWTAuthentication, check_owner_standing
 from catalog.styles import STYLES
 from storycraft.conditional import etag_matches
-from storycraft.errors import domain_error_body, status_of
 from storycraft.pagination import NewestFirstCursorPagination
 from storycraft.parsers import BoundedJSONParser
 from storycraft.proxies import ScopedRateThrottle
 from storycraft.schema import errors, etag_parameters
 from videos import responses, selectors
-from videos.exceptions import VideoNotFound
+from videos.exceptions import OrderNotOnOffer, VideoNotFound
+from videos.idempotency import Answer, IdempotencyKey, answer_once, idempotency_key
 from videos.models import JobStatus
 from videos.serializers import (
     BatchOrderSerializer,
@@ -29,10 +31,10 @@ from videos.serializers import (
     VideoUploadOrderSerializer,
 )
 from videos.services import files, lifecycle
-from videos.services.idempotency import Answer, answer_once, request_fingerprint
 from videos.services.ordering import order_batch, order_video
 from videos.services.pulls import pull_job
 from videos.services.remix import remix_video
+from videos.services.specs import order_of
 from videos.uploads import check_upload, is_multipart, limit_upload
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -43,46 +45,23 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
-def _idempotency_key(request) -> str | None:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > 255 or not key.isascii() or not key.isprintable():
-        raise serializers.ValidationError(
-            {"Idempotency-Key": ["At most 255 printable ASCII characters."]}
-        )
-    return key or None
-
-
 def _answered_once(request, *, operation: str, run) -> Response:
     """Run an order once per Idempotency-Key; a retry gets the first answer again."""
-    key = _idempotency_key(request)
     limit = limit_upload(request)
     body = request.data  # an image upload is read here, at most IMAGE_MAX_BYTES of it
     check_upload(limit)
-    answer = answer_once(
-        user=request.user,
-        key=key,
-        fingerprint=request_fingerprint(operation=operation, body=fingerprinted(body)),
-        run=lambda: run(key),
-        # An exception no app registered is a programming error: a 500 (storycraft.errors).
-        error_answer=lambda error: Answer(status_of(error) or 500, domain_error_body(error)),
-    )
-    response = Response(answer.body, status=answer.status)
-    if answer.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
+    key = idempotency_key(request, operation=operation, body=body)
+    return answer_once(user=request.user, key=key, run=lambda: run(key))
 
 
-def fingerprinted(body):
-    """The body as the Idempotency-Key's fingerprint sees it: an uploaded file by the hash
-    of its bytes (the same key with another picture is another request)."""
-    if not hasattr(body, "lists"):
-        return body
-    return {
-        name: [
-            files.content_digest(value) if hasattr(value, "chunks") else value for value in values
-        ]
-        for name, values in body.lists()
-    }
+@contextmanager
+def _as_field_errors():
+    """An order the catalog refuses is answered as the refused field's error, the shape of
+    the serializer's own checks."""
+    try:
+        yield
+    except OrderNotOnOffer as error:
+        raise serializers.ValidationError({error.field: [error.message]}) from None
 
 
 ORDER_BODIES = "A JSON body, or the same fields as multipart/form-data with an `image` file."
@@ -92,10 +71,6 @@ ORDER_ERRORS = errors(402, 404, 409, 413, 422, 503)
 class JobFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
     batch = serializers.UUIDField(required=False)
-
-
-def _has_idempotency_key(request) -> bool:
-    return bool(request.headers.get("Idempotency-Key", "").strip())
 
 
 class _JobsThrottle(ScopedRateThrottle):
@@ -124,9 +99,6 @@ class _OrderThrottled(APIView):
 
     throttle_scope = "order"
     parser_classes = [BoundedJSONParser, MultiPartParser]
-    # With a key, an order is safe to run again when the database connection is lost
-    # under it: the key finds whatever the first run created.
-    retry_on_lost_connection = staticmethod(_has_idempotency_key)
 
     def initial(self, request, *args, **kwargs):
         # The image's size limit goes in before anything reads the body: the jobs throttle
@@ -180,16 +152,18 @@ class VideoListView(_OrderThrottled):
         "`image_too_large`.",
     )
     def post(self, request):
-        def run(key: str | None) -> Answer:
+        def run(key: IdempotencyKey | None) -> Answer:
             serializer = (
                 VideoUploadOrderSerializer if is_multipart(request) else VideoOrderSerializer
             )
-            order = serializer(data=request.data, context={"user": request.user})
-            order.is_valid(raise_exception=True)
+            parsed = serializer(data=request.data)
+            parsed.is_valid(raise_exception=True)
+            with _as_field_errors():
+                order = order_of(user=request.user, request=parsed.to_request())
             job = order_video(
                 user=request.user,
-                spec=order.to_spec(),
-                idempotency_key=key,
+                spec=order.specs[0],
+                idempotency=key,
                 picture=order.picture,
             )
             body = VideoJobSerializer(job, context={"request": request}).data
@@ -221,16 +195,18 @@ class BatchView(_OrderThrottled):
         description=f"{ORDER_BODIES} Every style starts on the one picture.",
     )
     def post(self, request):
-        def run(key: str | None) -> Answer:
+        def run(key: IdempotencyKey | None) -> Answer:
             serializer = (
                 BatchUploadOrderSerializer if is_multipart(request) else BatchOrderSerializer
             )
-            order = serializer(data=request.data, context={"user": request.user})
-            order.is_valid(raise_exception=True)
+            parsed = serializer(data=request.data)
+            parsed.is_valid(raise_exception=True)
+            with _as_field_errors():
+                order = order_of(user=request.user, request=parsed.to_request())
             batch, jobs = order_batch(
                 user=request.user,
-                specs=order.to_specs(),
-                idempotency_key=key,
+                specs=order.specs,
+                idempotency=key,
                 picture=order.picture,
             )
             body = BatchSerializer({"id": batch.id, "jobs": jobs}, context={"request": request})
@@ -306,16 +282,17 @@ class VideoRemixView(_OrderThrottled):
     def post(self, request, job_id):
         source = selectors.job_of(request.user, job_id)
 
-        def run(key: str | None) -> Answer:
+        def run(key: IdempotencyKey | None) -> Answer:
             remix = RemixSerializer(data=request.data)
             remix.is_valid(raise_exception=True)
-            job = remix_video(
-                user=request.user,
-                source=source,
-                prompt=remix.validated_data["prompt"],
-                style=remix.validated_data["style"],
-                idempotency_key=key,
-            )
+            with _as_field_errors():
+                job = remix_video(
+                    user=request.user,
+                    source=source,
+                    prompt=remix.validated_data["prompt"],
+                    style=remix.validated_data["style"],
+                    idempotency=key,
+                )
             body = VideoJobSerializer(job, context={"request": request}).data
             return Answer(status.HTTP_201_CREATED, body)
 

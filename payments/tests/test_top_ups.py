@@ -7,6 +7,7 @@ import pytest
 from payments.models import TopUp
 from payments.tests.helpers import a_pack
 from testing import api_for, person
+from tests.test_dropped_database import drop_this_connection
 
 pytestmark = [pytest.mark.payments, pytest.mark.django_db]
 
@@ -111,3 +112,15 @@ def test_each_customer_sees_only_their_own_top_ups(stripe_server, bob):
 def test_top_ups_need_a_login(client):
     assert client.get("/wallet/top-ups").status_code == 401
     assert client.post("/wallet/top-ups", {}, content_type="application/json").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_keyed_top_up_runs_again_when_the_connection_is_lost(stripe_server, bob):
+    pack = a_pack()
+    api = api_for(bob)
+    drop_this_connection()
+    body = {"pack": str(pack.pk)}
+    first = api.post("/wallet/top-ups", body, format="json", HTTP_IDEMPOTENCY_KEY="buy-1")
+    assert first.status_code == 201, first.json()
+    again = api.post("/wallet/top-ups", body, format="json", HTTP_IDEMPOTENCY_KEY="buy-1")
+    assert again.json() == first.json() and TopUp.objects.count() == 1

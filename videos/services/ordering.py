@@ -1,11 +1,9 @@
 """Ordering videos: validate money, reserve credits and create jobs together, then submit."""
 
-import hashlib
-import json
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,18 +28,15 @@ from videos.services.pictures import StartPicture
 from wallet.exceptions import InsufficientCredits
 from wallet.services import HoldRequest, lock_wallet, reserve_credits
 
+if TYPE_CHECKING:  # the API edge makes the key; services only keep and compare it
+    from videos.idempotency import IdempotencyKey
+
 logger = logging.getLogger(__name__)
 
 
-def _fingerprint(payload) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def _check_replay(existing, fingerprint: str):
-    if existing.request_fingerprint != fingerprint:
-        raise IdempotencyKeyReusedForOtherRequest(
-            "This Idempotency-Key was already used with a different request body."
-        )
+def _check_replay(existing, idempotency: "IdempotencyKey"):
+    if existing.request_fingerprint != idempotency.fingerprint:
+        raise IdempotencyKeyReusedForOtherRequest()
     return existing
 
 
@@ -74,8 +69,7 @@ def _new_job(
     spec: VideoSpec,
     hold,
     batch=None,
-    key=None,
-    fingerprint="",
+    idempotency: "IdempotencyKey | None" = None,
     remixed_from=None,
     input_image="",
     picture: StartPicture | None = None,
@@ -97,8 +91,8 @@ def _new_job(
         endpoint_id=spec.endpoint_id,
         upstream_model=spec.upstream_model,
         hold=hold,
-        idempotency_key=key,
-        request_fingerprint=fingerprint,
+        idempotency_key=idempotency.value if idempotency else None,
+        request_fingerprint=idempotency.fingerprint if idempotency else "",
         # Due for the sweeper in case this process dies before the provider has the job.
         next_poll_at=timezone.now() + lifecycle.UNSUBMITTED_GRACE,
     )
@@ -108,7 +102,7 @@ def order_video(
     *,
     user,
     spec: VideoSpec,
-    idempotency_key: str | None = None,
+    idempotency: "IdempotencyKey | None" = None,
     remixed_from: VideoJob | None = None,
     picture: StartPicture | None = None,
 ) -> VideoJob:
@@ -116,18 +110,15 @@ def order_video(
     `remixed_from` when given; starting on `picture` when given, which is fitted to the
     order's size and stored beside the job first).
 
-    Raises OrderNotAffordable (nothing created), IdempotencyKeyReusedForOtherRequest, and
-    OrderRefused / OrderFailedUpstream (job failed, credits released)."""
-    request = spec.request
-    if remixed_from is not None:
-        request = {**request, "remixed_from": str(remixed_from.pk)}
-    if picture is not None:
-        request = {**request, "image": picture.digest}
-    fingerprint = _fingerprint(request)
-    if idempotency_key:
-        existing = VideoJob.objects.filter(owner=user, idempotency_key=idempotency_key).first()
+    With `idempotency`, the job keeps the request's key and fingerprint: a retry after the
+    request died finds it (and sends it if it was never sent), another request with the key
+    is refused. Raises OrderNotAffordable (nothing created),
+    IdempotencyKeyReusedForOtherRequest, and OrderRefused / OrderFailedUpstream
+    (job failed, credits released)."""
+    if idempotency:
+        existing = VideoJob.objects.filter(owner=user, idempotency_key=idempotency.value).first()
         if existing:
-            _check_replay(existing, fingerprint)
+            _check_replay(existing, idempotency)
             if existing.status == JobStatus.QUEUED and not existing.provider_video_id:
                 # The first request stored the job and died (a lost database connection, a
                 # killed process) before the provider had it; this one holds the key now.
@@ -154,8 +145,7 @@ def order_video(
                 user=user,
                 spec=spec,
                 hold=hold,
-                key=idempotency_key,
-                fingerprint=fingerprint,
+                idempotency=idempotency,
                 remixed_from=remixed_from,
                 input_image=input_image,
                 picture=picture,
@@ -167,12 +157,12 @@ def order_video(
         # first (and perhaps spent the credits or the room): then this is a retry, answered
         # the same.
         existing = (
-            VideoJob.objects.filter(owner=user, idempotency_key=idempotency_key).first()
-            if idempotency_key
+            VideoJob.objects.filter(owner=user, idempotency_key=idempotency.value).first()
+            if idempotency
             else None
         )
-        if existing:
-            return _replay_job(_check_replay(existing, fingerprint))
+        if existing and idempotency:
+            return _replay_job(_check_replay(existing, idempotency))
         if isinstance(error, InsufficientCredits):
             raise _insufficient(error) from None
         raise
@@ -210,20 +200,16 @@ def order_batch(
     *,
     user,
     specs: list[VideoSpec],
-    idempotency_key: str | None = None,
+    idempotency: "IdempotencyKey | None" = None,
     picture: StartPicture | None = None,
 ) -> tuple[Batch, list[VideoJob]]:
     """Order one prompt in several styles (all starting on `picture` when given): every
     hold is reserved at once, or none."""
     first = specs[0]
-    requests = [spec.request for spec in specs]
-    if picture is not None:
-        requests.append({"image": picture.digest})
-    fingerprint = _fingerprint(requests)
-    if idempotency_key:
-        existing = Batch.objects.filter(owner=user, idempotency_key=idempotency_key).first()
+    if idempotency:
+        existing = Batch.objects.filter(owner=user, idempotency_key=idempotency.value).first()
         if existing:
-            batch = _check_replay(existing, fingerprint)
+            batch = _check_replay(existing, idempotency)
             jobs = list(batch.jobs.order_by("created_at", "id"))
             # As for one job: what a request that died left unsubmitted goes out now.
             if unsubmitted := [
@@ -248,8 +234,8 @@ def order_batch(
                 seconds=first.seconds,
                 size=first.size,
                 format=first.format,
-                idempotency_key=idempotency_key,
-                request_fingerprint=fingerprint,
+                idempotency_key=idempotency.value if idempotency else None,
+                request_fingerprint=idempotency.fingerprint if idempotency else "",
             )
             holds = reserve_credits(
                 user=user,
@@ -284,12 +270,12 @@ def order_batch(
     except (TooManyJobs, IntegrityError):
         _forget_pictures(input_images)
         # As in order_video: a parallel request with the same key may have won the lock.
-        if not idempotency_key or not (
-            Batch.objects.filter(owner=user, idempotency_key=idempotency_key).exists()
+        if not idempotency or not (
+            Batch.objects.filter(owner=user, idempotency_key=idempotency.value).exists()
         ):
             raise
         batch = _check_replay(
-            Batch.objects.get(owner=user, idempotency_key=idempotency_key), fingerprint
+            Batch.objects.get(owner=user, idempotency_key=idempotency.value), idempotency
         )
         return batch, list(batch.jobs.order_by("created_at", "id"))
     return batch, _submit_together(job_ids)

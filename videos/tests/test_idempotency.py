@@ -8,10 +8,10 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from testing import api_for, available, order, person
+from videos.idempotency import request_fingerprint
 from videos.models import Batch, IdempotencyRecord, VideoJob
 from videos.provider.base import ProviderUnavailable
 from videos.services import ordering
-from videos.services.idempotency import request_fingerprint
 from wallet.services import grant_credits
 
 pytestmark = pytest.mark.django_db

@@ -123,3 +123,15 @@ def test_a_bad_style_or_empty_prompt_is_a_400(sora_provider):
     source = finished_order(client, prompt="Validated remix")
     assert remix(client, source["id"], style="sepia").status_code == 400
     assert remix(client, source["id"], prompt="").status_code == 400
+
+
+def test_a_remix_prompt_is_held_to_its_models_limit(sora_provider):
+    alice = person("alice", credits=400)
+    client = api_for(alice)
+    source = finished_order(client, prompt="A short one")
+    CatalogModel.objects.filter(model_id="sora-2").update(max_prompt_length=40)
+    response = remix(client, source["id"], prompt="A prompt that is far longer than forty")
+    assert response.status_code == 400
+    [message] = response.json()["prompt"]
+    assert message.endswith("sora-2 takes at most 40.")
+    assert VideoJob.objects.filter(remixed_from_id=source["id"]).count() == 0

@@ -1,6 +1,12 @@
-"""One Idempotency-Key, one answer (Stripe's design): the first request with a key runs,
-every other request with it gets the answer the first one got, status and body, the
-concurrent ones included (they wait for it, or get a 409 to retry a little later)."""
+"""One Idempotency-Key, one answer (Stripe's design), at the API edge: the first request
+with a key runs, every other request with it gets the answer the first one got, status and
+body, the concurrent ones included (they wait for it, or get a 409 to retry a little later).
+
+The one mechanism for every keyed endpoint (orders, batches, remix, top-ups). Its
+fingerprint (the endpoint and the body) is the only one: the ordering services store it on
+the jobs and batches a keyed request creates, so that a retry after the request died (its
+process killed, its connection lost) finds them, sends what was never sent, and is refused
+with the same IdempotencyKeyReusedForOtherRequest when it asks for something else."""
 
 import contextlib
 import hashlib
@@ -14,9 +20,11 @@ from functools import partial
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.response import Response
 
 from storycraft.connections import once_more_on_lost_connection
-from storycraft.exceptions import DomainError
+from storycraft.errors import domain_error_body, status_of
 from videos.exceptions import (
     IdempotencyKeyInUse,
     IdempotencyKeyReusedForOtherRequest,
@@ -24,6 +32,7 @@ from videos.exceptions import (
     OrderRefused,
 )
 from videos.models import IdempotencyRecord
+from videos.services.files import content_digest
 
 # Longer than an order can take (the provider's read timeout and its retries), so only a
 # request whose process died loses its claim on the key.
@@ -41,35 +50,68 @@ class Answer:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """The client's key and the fingerprint of the request that carries it."""
+
+    value: str
+    fingerprint: str
+
+
+def idempotency_key(request, *, operation: str, body) -> IdempotencyKey | None:
+    """The request's Idempotency-Key header with its fingerprint, None without one. `body`
+    is what the request asks for (an uploaded file is fingerprinted by its bytes)."""
+    value = request.headers.get("Idempotency-Key", "").strip()
+    if len(value) > 255 or not value.isascii() or not value.isprintable():
+        raise serializers.ValidationError(
+            {"Idempotency-Key": ["At most 255 printable ASCII characters."]}
+        )
+    if not value:
+        return None
+    return IdempotencyKey(value, request_fingerprint(operation=operation, body=body))
+
+
 def request_fingerprint(*, operation: str, body) -> str:
-    """Which endpoint and which body: one key space per user across both order endpoints."""
-    text = json.dumps({"operation": operation, "body": body}, sort_keys=True, default=str)
+    """Which endpoint and which body: one key space per user across the keyed endpoints."""
+    text = json.dumps(
+        {"operation": operation, "body": _hashed_files(body)}, sort_keys=True, default=str
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def answer_once(
-    *,
-    user,
-    key: str | None,
-    fingerprint: str,
-    run: Callable[[], Answer],
-    error_answer: Callable[[DomainError], Answer],
-) -> Answer:
-    """Run the request once per (user, key) and give every request with that key its answer.
-    `error_answer` is how the API answers one of the FINAL_ERRORS (this module knows no
-    statuses).
+def _hashed_files(body):
+    # A multipart body: an uploaded file counts by the hash of its bytes (the same key with
+    # another picture is another request).
+    if not hasattr(body, "lists"):
+        return body
+    return {
+        name: [content_digest(value) if hasattr(value, "chunks") else value for value in values]
+        for name, values in body.lists()
+    }
+
+
+def answer_once(*, user, key: IdempotencyKey | None, run: Callable[[], Answer]) -> Response:
+    """Run the request once per (user, key) and give every request with that key its answer;
+    one of the FINAL_ERRORS is an answer too, as the API answers it.
 
     Raises IdempotencyKeyReusedForOtherRequest (another body or endpoint) and
     IdempotencyKeyInUse (the first request is still running after IDEMPOTENCY_WAIT_SECONDS)."""
-    if not key:
-        return run()
-    claimed = _claim_or_wait(user=user, key=key, fingerprint=fingerprint)
+    answer = run() if key is None else _answered_once(user=user, key=key, run=run)
+    response = Response(answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _answered_once(*, user, key: IdempotencyKey, run: Callable[[], Answer]) -> Answer:
+    claimed = _claim_or_wait(user=user, key=key.value, fingerprint=key.fingerprint)
     if isinstance(claimed, Answer):
         return claimed
     try:
         answer = run()
     except FINAL_ERRORS as error:
-        answer = error_answer(error)
+        # Every final error is registered (storycraft.errors); a missing one is a 500.
+        answer = Answer(status_of(error) or 500, domain_error_body(error))
     except BaseException:
         _release(claimed)
         raise
@@ -94,10 +136,7 @@ def _claim_or_wait(*, user, key: str, fingerprint: str) -> IdempotencyRecord | A
         if created:
             return record
         if record.fingerprint != fingerprint:
-            raise IdempotencyKeyReusedForOtherRequest(
-                "This Idempotency-Key was already used with a different request "
-                "(another body, or the other order endpoint)."
-            )
+            raise IdempotencyKeyReusedForOtherRequest()
         if record.status_code is not None:
             return Answer(record.status_code, record.body, replayed=True)
         if record.locked_until <= now and _take_over(record, now):
