@@ -6,7 +6,9 @@ import dj_database_url
 _LEGACY_SCHEMES = ("postgresql+asyncpg://", "postgres+asyncpg://", "postgresql+psycopg://")
 
 
-def database_from_url(url: str, *, sqlite_default: str) -> dj_database_url.DBConfig:
+def database_from_url(
+    url: str, *, sqlite_default: str, prepared_statements: bool = True
+) -> dj_database_url.DBConfig:
     url = url.strip() or f"sqlite:///{sqlite_default}"
     for scheme in _LEGACY_SCHEMES:
         if url.startswith(scheme):
@@ -21,4 +23,8 @@ def database_from_url(url: str, *, sqlite_default: str) -> dj_database_url.DBCon
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+    elif config["ENGINE"] == "django.db.backends.postgresql" and prepared_statements:
+        # Lets storycraft.prepared prepare its statements. Django's own queries bind their
+        # parameters on the client and are never prepared, whatever this says.
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": 5}
     return config

@@ -110,7 +110,9 @@ TEMPLATES = [
 
 DATABASES = {
     "default": database_from_url(
-        env_str("DATABASE_URL"), sqlite_default=str(VAR_DIR / "storycraft.sqlite3")
+        env_str("DATABASE_URL"),
+        sqlite_default=str(VAR_DIR / "storycraft.sqlite3"),
+        prepared_statements=env_bool("DATABASE_PREPARED_STATEMENTS", True),
     )
 }
 if env_str("TEST_DATABASE_NAME"):

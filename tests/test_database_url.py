@@ -56,3 +56,12 @@ def test_the_asyncpg_scheme_keeps_its_ssl_parameters():
         "postgresql+asyncpg://story@db.internal/storycraft?sslmode=require", sqlite_default=SQLITE
     )
     assert config["OPTIONS"]["sslmode"] == "require"
+
+
+def test_postgresql_may_prepare_statements_unless_told_not_to():
+    url = "postgresql://story@db.internal/storycraft?sslmode=require"
+    config = database_from_url(url, sqlite_default=SQLITE)
+    assert config["OPTIONS"] == {"sslmode": "require", "prepare_threshold": 5}
+    # Behind PgBouncer before 1.21 in transaction mode (DATABASE_PREPARED_STATEMENTS=false).
+    config = database_from_url(url, sqlite_default=SQLITE, prepared_statements=False)
+    assert config["OPTIONS"] == {"sslmode": "require"}
