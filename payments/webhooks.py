@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from payments import services
 from payments.exceptions import InvalidStripeWebhook
+from payments.fulfilment import fulfil_at_once
 from payments.models import StripeEvent
 from storycraft.errors import domain_error_response, retry_on_lost_connection
 
@@ -66,6 +67,14 @@ def process_event(event: dict) -> bool:
     """Act on a verified event once; False when its id was processed before."""
     kind, obj = event["type"], event["data"]["object"]
     payment_intent = _payment_intent_of(event)
+    if kind == "payment_intent.succeeded" and payment_intent:
+        done = fulfil_at_once(
+            event_id=event["id"],
+            payment_intent=payment_intent,
+            charge=services.id_of(obj.get("latest_charge")),
+        )
+        if done is not None:
+            return done
     with transaction.atomic():
         if not _record(event["id"], kind, payment_intent):
             return False

@@ -164,6 +164,47 @@ def purchase_credits(
         return Purchase(entry, created=True)
 
 
+def purchase_ctes(source: str) -> str:
+    """For a caller's single statement on PostgreSQL (payments' webhook fast path): the
+    CTEs `credited` and `purchase`, which do what purchase_credits does for the one row of
+    the caller's CTE `source` (columns user_id, credits, payment_id, note, receipt; the
+    statement's parameter `now` is the entry's time): the wallet's balance raised (its row
+    locked until commit) and one `purchase` entry keyed by the payment, which the
+    database's unique key keeps to one. What the wallet owes is not settled: `credited`
+    returns `owed`, and the caller calls settle_owed when it is positive. Check first that
+    the wallet exists (takes_purchase_at_once): without it nothing is granted."""
+    wallets, entries = Wallet._meta.db_table, LedgerEntry._meta.db_table
+    # Scalar subqueries, not joins: the plan (prepared once, reused) is an index lookup
+    # of the one wallet however many there are.
+    return (
+        f"credited AS (UPDATE {wallets} AS w "  # noqa: S608 - our tables
+        f"SET balance = w.balance + (SELECT credits FROM {source}) "
+        f"WHERE w.user_id = (SELECT user_id FROM {source}) "
+        "RETURNING w.id, w.user_id, w.balance, w.reserved, w.owed), "
+        f"purchase AS (INSERT INTO {entries} (wallet_id, kind, balance_change, "
+        "reserved_change, balance_after, reserved_after, key, note, receipt, created_at) "
+        f"SELECT c.id, '{EntryKind.PURCHASE.value}', s.credits, 0, c.balance, c.reserved, "
+        f"s.payment_id, s.note, s.receipt, %(now)s FROM credited AS c, {source} AS s "
+        "RETURNING id)"
+    )
+
+
+def takes_purchase_at_once(user_id: str) -> str:
+    """SQL for purchase_ctes' callers: true when the wallet of the user whose id is the SQL
+    expression `user_id` exists and owes nothing (else purchase_credits is the way)."""
+    return (
+        f"(SELECT ready.owed FROM {Wallet._meta.db_table} AS ready "  # noqa: S608 - ours
+        f"WHERE ready.user_id = {user_id}) = 0"
+    )
+
+
+def settle_owed(*, user) -> None:
+    """Pay what the wallet owes from its available credits (after credits that came in
+    through purchase_ctes)."""
+    with transaction.atomic():
+        _settle_owed(_locked_wallet_of(user))
+
+
 def _credit(user, change: int, *, unless_purchased: str) -> Wallet | None:
     """Move the user's balance by `change` unless a purchase has the key `unless_purchased`,
     and return the wallet as it now is, locked until commit (the caller writes the entry);

@@ -1,6 +1,8 @@
 """POST /webhooks/stripe: verification, each event once, one grant per payment, refunds and
 disputes taken back with the shortfall owed. Events are built and signed as Stripe does;
-the top-ups are real PaymentIntents at localstripe."""
+the top-ups are real PaymentIntents at localstripe. Every test runs on both ways a payment
+is fulfilled: the one statement (payments.fulfilment, PostgreSQL's common case) and step
+by step (SQLite, and whatever the one statement leaves)."""
 
 import pytest
 
@@ -19,6 +21,13 @@ from testing import api_for, available, entries_of, order, person
 from wallet.models import EntryKind, Wallet
 
 pytestmark = [pytest.mark.payments, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True, params=["at once", "step by step"])
+def fulfilment(request, monkeypatch):
+    if request.param == "step by step":
+        monkeypatch.setattr("payments.webhooks.fulfil_at_once", lambda **kwargs: None)
+    return request.param
 
 
 @pytest.fixture
@@ -41,6 +50,8 @@ def test_a_succeeded_payment_grants_the_pack_once_however_often_it_is_delivered(
     assert available(bob) == 600
     [purchase] = entries_of(bob, EntryKind.PURCHASE)
     assert (purchase.amount, purchase.key) == (500, top_up.payment_intent)
+    assert (purchase.balance_after, purchase.reserved_after) == (600, 0)
+    assert purchase.note == "Bought Starter: 500 credits for 5.00 USD"
     assert purchase.receipt == {
         "top_up": str(top_up.pk),
         "pack": "Starter",
@@ -48,6 +59,19 @@ def test_a_succeeded_payment_grants_the_pack_once_however_often_it_is_delivered(
         "amount": 500,
         "currency": "usd",
     }
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "price"),
+    [(1999, "eur", "19.99 EUR"), (5, "usd", "0.05 USD"), (1500, "jpy", "1500 JPY")],
+)
+def test_the_purchase_says_what_was_paid(client, stripe_server, bob, amount, currency, price):
+    top_up = a_top_up(bob, a_pack(name="Big", credits=2500, amount=amount, currency=currency))
+    deliver(client, event("payment_intent.succeeded", succeeded(top_up)))
+    [purchase] = entries_of(bob, EntryKind.PURCHASE)
+    assert purchase.note == f"Bought Big: 2500 credits for {price}"
+    assert purchase.receipt["amount"] == amount
+    assert available(bob) == 2600
 
 
 def test_another_event_of_the_same_payment_grants_nothing_more(client, stripe_server, bob):
@@ -165,6 +189,12 @@ def test_spent_credits_become_owed_and_block_orders_until_settled(
     )
     wallet = Wallet.objects.get(user=bob)
     assert (wallet.available, wallet.owed) == (0, 140)
+    assert api.get("/wallet").json() == {
+        "balance": 240,
+        "reserved": 240,
+        "available": 0,
+        "owed": 140,
+    }
     refused = order(api, seconds="4")
     assert (refused.status_code, refused.json()["code"]) == (402, "credits_owed")
     detail = api.get(f"/wallet/top-ups/{top_up.pk}").json()
@@ -175,6 +205,7 @@ def test_spent_credits_become_owed_and_block_orders_until_settled(
     deliver(client, event("payment_intent.succeeded", succeeded(second)))
     wallet.refresh_from_db()
     assert (wallet.available, wallet.owed) == (360, 0)
+    assert api.get("/wallet").json()["owed"] == 0
     assert api.get(f"/wallet/top-ups/{top_up.pk}").json()["credits_owed"] == 0
     assert order(api, seconds="4").status_code == 201
 
