@@ -205,7 +205,12 @@ def test_an_openrouter_endpoint_from_sync_to_margin_report(stack):
     assert VideoJob.objects.get(pk=finished["id"]).provider_cost_usd == Decimal("0.20")
 
     # 1000 - 52 - 80 - 28: the failure gave its 52 back.
-    assert user.get("/wallet").json() == {"balance": 840, "reserved": 0, "available": 840}
+    assert user.get("/wallet").json() == {
+        "balance": 840,
+        "reserved": 0,
+        "available": 840,
+        "owed": 0,
+    }
 
     # The day: VEO sold 132 credits (1.32 USD) that cost 1.00; WAN 28 (0.28) for 0.20.
     report = manage(env, "margin_report", "--days=1").splitlines()

@@ -16,10 +16,15 @@ HOLD_STATUS_BY_RESOLUTION = {
 
 
 def wallet_totals(*, user) -> dict[str, int]:
-    """`{balance, reserved, available}`; zeros for a user whose wallet isn't open yet."""
-    row = Wallet.objects.filter(user=user).values("balance", "reserved").first()
-    balance, reserved = (row["balance"], row["reserved"]) if row else (0, 0)
-    return {"balance": balance, "reserved": reserved, "available": balance - reserved}
+    """`{balance, reserved, available, owed}`; zeros for a user whose wallet isn't open yet."""
+    row = Wallet.objects.filter(user=user).values("balance", "reserved", "owed").first()
+    row = row or {"balance": 0, "reserved": 0, "owed": 0}
+    return {
+        "balance": row["balance"],
+        "reserved": row["reserved"],
+        "available": row["balance"] - row["reserved"],
+        "owed": row["owed"],
+    }
 
 
 def available_credits(*, user) -> int:

@@ -15,6 +15,10 @@ class WalletSerializer(serializers.Serializer):
     balance = serializers.IntegerField(help_text="Credits owned, held ones included.")
     reserved = serializers.IntegerField(help_text="Credits held for videos in progress.")
     available = serializers.IntegerField(help_text="Credits that can be spent now.")
+    owed = serializers.IntegerField(
+        help_text="Credits a refunded or disputed payment could not take back: no order "
+        "(402 credits_owed) until a purchase or a grant settles them."
+    )
 
 
 class PurchaseSerializer(serializers.Serializer):

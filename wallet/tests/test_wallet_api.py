@@ -12,7 +12,7 @@ def test_it_shows_balance_reserved_and_available():
     reserve_credits(user=alice, holds=[HoldRequest(amount=30, key="video:1")])
     response = api_for(alice).get("/wallet")
     assert response.status_code == 200
-    assert response.json() == {"balance": 100, "reserved": 30, "available": 70}
+    assert response.json() == {"balance": 100, "reserved": 30, "available": 70, "owed": 0}
 
 
 def test_it_answers_with_a_trailing_slash_too():
