@@ -21,6 +21,7 @@ from payments.exceptions import NotRefundable
 from payments.models import (
     PAID_STATUSES,
     CreditPack,
+    StripeEvent,
     TopUp,
     TopUpStatus,
     format_money,
@@ -294,6 +295,12 @@ def refund_top_up(*, top_up: TopUp, staff, reason: str) -> TopUp | None:
         amount_reversed=int(charge.amount_refunded),
         charge=charge.id,
     )
+
+
+def forget_stripe_events(*, before) -> int:
+    """Delete the record of events received before `before`; how many."""
+    deleted, _ = StripeEvent.objects.filter(received_at__lt=before).delete()
+    return deleted
 
 
 def id_of(value) -> str:
