@@ -5,7 +5,7 @@ Tests import factories and helpers from here, never from a conftest:
     person(name, credits=, verified=, **fields)  a customer signed up (and verified)
     staff(name), support_agent(name, *permissions), support_staff(name)   the back office
     api_for(user)                     an APIClient holding the user's access token
-    available(user), entries_of(user, *kinds)   what their wallet says
+    available(user), wallet_of(user), entries_of(user, *kinds)   what their wallet says
     order(), finished_order(), held_jobs(), unfinished_job()   their videos
     wait_until(condition)             poll until something happens
     production_env(), served_env(), run_python(), shared_database_url()   Django's
@@ -57,7 +57,7 @@ from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from sora_emulator import serve_in_thread
 from videos.models import VideoJob
 from videos.provider import get_provider, reset_provider
-from wallet.models import LedgerEntry
+from wallet.models import LedgerEntry, Wallet
 from wallet.selectors import available_credits
 from wallet.services import HoldRequest, deduct_credits, grant_credits, reserve_credits
 
@@ -123,6 +123,10 @@ def api_for(user: User) -> APIClient:
 
 def available(user: User) -> int:
     return available_credits(user=user)
+
+
+def wallet_of(user: User) -> Wallet:
+    return Wallet.objects.get(user=user)
 
 
 def entries_of(user: User, *kinds: str) -> list[LedgerEntry]:
