@@ -5,11 +5,17 @@ Tests import factories and helpers from here, never from a conftest:
     person(name, credits=, verified=, **fields)  a customer signed up (and verified)
     staff(name), support_agent(name, *permissions), support_staff(name)   the back office
     api_for(user)                     an APIClient holding the user's access token
-    available(user), entries_of(user, *kinds)   what their wallet says
+    available(user), wallet_of(user), entries_of(user, *kinds)   what their wallet says
     order(), finished_order(), held_jobs(), unfinished_job()   their videos
     wait_until(condition)             poll until something happens
-    production_env(), served_env(), run_python(), gunicorn(), runserver(),
-    stop_process_group(), shared_database_url(), admin_connection()   processes
+    production_env(), served_env(), run_python(), shared_database_url()   Django's
+                                      environment in a child process
+    free_port(), started_process(argv, ready=, log=), wait_for(), stop_process_group(),
+    tool_executable(name, marker=)    any server as a child process, started and waited
+                                      for one way (the gateway, localstripe, caddy...)
+    gunicorn(), runserver(), asgi_web(), serve_test_web()   Django served for real
+    EventReader(response)             a Server-Sent Events reader for plain HTTP clients
+    admin_connection()                a second connection to the test database
 
 The root conftest loads this module as a pytest plugin (`pytest_plugins`), which makes the
 fixtures below available everywhere: `alice` (a customer), `sam` (support, logged into the
@@ -17,6 +23,8 @@ admin through `client`), `sora_emulator` (one per session) and `sora_provider`.
 An app keeps a helper of its own only while no other app's tests use it.
 """
 
+import importlib.util
+import json
 import os
 import re
 import secrets
@@ -26,10 +34,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -47,7 +57,7 @@ from catalog.models import DEFAULT_ENDPOINT, ProviderEndpoint
 from sora_emulator import serve_in_thread
 from videos.models import VideoJob
 from videos.provider import get_provider, reset_provider
-from wallet.models import LedgerEntry
+from wallet.models import LedgerEntry, Wallet
 from wallet.selectors import available_credits
 from wallet.services import HoldRequest, deduct_credits, grant_credits, reserve_credits
 
@@ -113,6 +123,10 @@ def api_for(user: User) -> APIClient:
 
 def available(user: User) -> int:
     return available_credits(user=user)
+
+
+def wallet_of(user: User) -> Wallet:
+    return Wallet.objects.get(user=user)
 
 
 def entries_of(user: User, *kinds: str) -> list[LedgerEntry]:
@@ -261,8 +275,7 @@ def sora_provider(sora_emulator, settings):
     reset_provider()
 
 
-# --- Processes: Django in a child process (a command, gunicorn, runserver) with an ------
-# environment of our choosing, and a second connection to the test database.
+# --- Django in a child process: the environment it gets, and the test database ----------
 
 ROOT = Path(__file__).resolve().parent
 
@@ -317,6 +330,160 @@ def shared_database_url() -> str:
     return f"postgresql://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
+# --- Processes: started, waited for and stopped one way ---------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listened on a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def log_tail(path: Path, lines: int = 80) -> str:
+    """The last `lines` lines of a log file, for a failure message."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def answers(url: str) -> Callable[[], str]:
+    """A readiness check for started_process: `url` once a GET of it gets a 2xx answer."""
+
+    def ready() -> str:
+        httpx.get(url, timeout=5).raise_for_status()
+        return url
+
+    return ready
+
+
+def wait_for(
+    process: subprocess.Popen,
+    ready: Callable[[], Any],
+    *,
+    log: Path | None,
+    timeout: float = 30.0,
+    what: str = "the process",
+) -> Any:
+    """Call `ready()` until it returns something truthy, and return that; an HTTP error it
+    raises counts as not yet. If the process exits first, or `timeout` seconds pass, the
+    test fails with the end of `log`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        if process.poll() is not None:
+            pytest.fail(
+                f"{what} exited with {process.returncode} while starting; its log:\n"
+                f"{log_tail(log) if log else '(none)'}",
+                pytrace=False,
+            )
+        try:
+            result = ready()
+            if result:
+                return result
+        except httpx.HTTPError as error:
+            last = repr(error)
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"{what} did not come up within {timeout:.0f} s (last: {last}); its log:\n"
+                f"{log_tail(log) if log else '(none)'}",
+                pytrace=False,
+            )
+        time.sleep(0.1)
+
+
+@dataclass
+class Started:
+    """A process started_process started: `ready` is what its readiness check returned."""
+
+    process: subprocess.Popen
+    ready: Any
+    log: Path | None
+
+    def log_tail(self, lines: int = 80) -> str:
+        return log_tail(self.log, lines) if self.log else "(no log)"
+
+
+@contextmanager
+def started_process(
+    argv: list[str],
+    *,
+    ready: str | Callable[[], Any] | None = None,
+    log: Path | None = None,
+    failure_log: Path | None = None,
+    env: dict | None = None,
+    cwd: Path | None = ROOT,
+    timeout: float = 30.0,
+    what: str | None = None,
+) -> Iterator[Started]:
+    """`argv` as a child in its own process group, its stdin closed and its output appended
+    to `log` (else where the test's goes); stopped with all it forked afterwards.
+
+    Before yielding, waits until `ready` holds (wait_for): a URL that must answer 2xx, or a
+    callable. If the process exits first or does not come up within `timeout`, the test
+    fails showing the end of `failure_log` (default: `log`).
+    """
+    output = log.open("ab") if log else None
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,
+        )
+    finally:
+        if output:
+            output.close()
+    try:
+        check = answers(ready) if isinstance(ready, str) else ready
+        result = None
+        if check is not None:
+            name = what or Path(argv[0]).name
+            result = wait_for(process, check, log=failure_log or log, timeout=timeout, what=name)
+        yield Started(process=process, ready=result, log=log)
+    finally:
+        stop_process_group(process)
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """Stop a process started with start_new_session=True, and whatever it forked."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+def tool_executable(name: str, *, marker: str) -> Path:
+    """The executable of a tool with its own cached virtualenv (`make <name>`,
+    scripts/tool_venv.py), for the tests marked `marker`. Without it the test fails (never
+    skips), saying how to install it."""
+    spec = importlib.util.spec_from_file_location("tool_venv", ROOT / "scripts" / "tool_venv.py")
+    assert spec and spec.loader
+    installer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(installer)
+    if installer.is_installed(name):
+        return installer.executable(name)
+    if os.environ.get("CI", "").lower() == "true":
+        hint = f"CI=true: .ci/run runs `make test`, which runs `make {name}` first; read its output"
+    else:
+        hint = (
+            f"Run `make {name}` (its own cached virtualenv: {installer.TOOLS[name].hint}), "
+            f"or deselect these tests with -m 'not {marker}'"
+        )
+    pytest.fail(f"{name} is not installed in {installer.venv_dir(name)}. {hint}.", pytrace=False)
+
+
+# --- Django served for real on a free port, and a Server-Sent Events reader -------------
+
+
 @contextmanager
 def gunicorn(
     tmp_path: Path, env: dict, *args: str, name: str = "web", app: str = "storycraft.wsgi"
@@ -345,69 +512,124 @@ def gunicorn(
         *args,
     ]
 
-    def listening() -> str | None:
-        text = _read(error_log)
+    def serving() -> str | None:
+        text = error_log.read_text() if error_log.exists() else ""
         found = re.search(r"Listening at: (http://\S+)", text)
-        return found.group(1) if found and "Booting worker" in text else None
+        if not (found and "Booting worker" in text):
+            return None
+        httpx.get(f"{found.group(1)}/healthz", timeout=5).raise_for_status()
+        return found.group(1)
 
-    with _serving(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)) as wait:
-        yield wait(listening, error_log)
+    with started_process(
+        command, ready=serving, failure_log=error_log, env=env, what="gunicorn"
+    ) as web:
+        yield web.ready
 
 
 @contextmanager
 def runserver(tmp_path: Path, env: dict) -> Iterator[str]:
     """`manage.py runserver` on a free port, its output in tmp_path/runserver.log."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    address = f"127.0.0.1:{free_port()}"
+    command = [sys.executable, "manage.py", "runserver", address, "--noreload"]
     log = tmp_path / "runserver.log"
-    command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True
-        )
-    with _serving(process) as wait:
-        yield wait(lambda: f"http://127.0.0.1:{port}", log)
+    with started_process(command, ready=f"http://{address}/healthz", log=log, env=env):
+        yield f"http://{address}"
+
+
+ENTRYPOINT = (ROOT / "docker" / "entrypoint.sh").read_text()
 
 
 @contextmanager
-def _serving(process: subprocess.Popen):
-    """Yields a function that waits until the server answers /healthz; stops it after."""
+def asgi_web(tmp_path: Path, env: dict, *args: str, name: str = "web") -> Iterator[str]:
+    """The web process as production runs it: gunicorn serving storycraft.asgi with the
+    entry point's worker class, on a free port and with its own control socket; yields its
+    base URL."""
+    (worker_class,) = re.findall(r"--worker-class (\S+)", ENTRYPOINT)
+    with gunicorn(
+        tmp_path,
+        env,
+        "--worker-class",
+        worker_class,
+        "--logger-class",
+        "storycraft.logs.GunicornLogger",
+        *args,
+        name=name,
+        app="storycraft.asgi:application",
+    ) as base_url:
+        yield base_url
 
-    def wait(base_url_when_up, log: Path, timeout: float = 30) -> str:
+
+@contextmanager
+def serve_test_web(tmp_path: Path, django_db_blocker, sora_emulator) -> Iterator[str]:
+    """`asgi_web` on pytest-django's database, the emulator as provider, 1 s heartbeats."""
+    with django_db_blocker.unblock():
+        database_url = shared_database_url()
+    env = served_env(
+        tmp_path,
+        database_url=database_url,
+        LIVE_HEARTBEAT_SECONDS="1",
+        OPENAI_BASE_URL=sora_emulator.base_url,
+        OPENAI_API_KEY=sora_emulator.api_key,
+    )
+    with asgi_web(tmp_path, env) as base_url:
+        yield base_url
+
+
+@dataclass
+class Event:
+    event: str
+    id: str | None
+    data: str
+
+    @property
+    def job(self) -> dict:
+        return json.loads(self.data)
+
+
+class EventReader:
+    """Reads an open `text/event-stream` response: events, and comment lines apart."""
+
+    def __init__(self, response: httpx.Response):
+        self.response = response
+        self.comments: list[str] = []
+        self._lines = response.iter_lines()
+
+    def next_event(self, timeout: float = 10) -> Event:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited: {_read(log)}")
-            base_url = base_url_when_up()
-            try:
-                if base_url and httpx.get(f"{base_url}/healthz", timeout=5).status_code == 200:
-                    return base_url
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"the server did not answer within {timeout} s: {_read(log)}")
+        fields: dict[str, list[str]] = {}
+        for line in self._lines:
+            if time.monotonic() > deadline:
+                break
+            if line.startswith(":"):
+                self.comments.append(line[1:].strip())
+            elif line == "":
+                if "data" in fields:
+                    return Event(
+                        event=fields.get("event", ["message"])[-1],
+                        id=fields.get("id", [None])[-1],
+                        data="\n".join(fields["data"]),
+                    )
+                fields = {}
+            else:
+                name, _, value = line.partition(":")
+                fields.setdefault(name, []).append(value.removeprefix(" "))
+        raise AssertionError(f"no event within {timeout} s (comments: {self.comments[-5:]})")
 
-    try:
-        yield wait
-    finally:
-        stop_process_group(process)
+    def rest(self) -> list[str]:
+        """Every line until the server ends the stream."""
+        return list(self._lines)
+
+    def wait_for_comment(self, text: str, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        for line in self._lines:
+            if line.startswith(":") and line[1:].strip() == text:
+                return
+            if time.monotonic() > deadline:
+                break
+        raise AssertionError(f"no ': {text}' within {timeout} s")
 
 
-def stop_process_group(process: subprocess.Popen) -> None:
-    """Stop a process started with start_new_session=True, and whatever it forked."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-
-
-def _read(path: Path) -> str:
-    return path.read_text() if path.exists() else ""
+# --- A second connection to the test database -------------------------------------------
 
 
 @contextmanager

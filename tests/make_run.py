@@ -4,20 +4,10 @@ README's walkthrough into it."""
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
-import httpx
-
-from testing import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from testing import ROOT, answers, free_port, wait_for
 
 
 def copy_repository(folder: Path) -> Path:
@@ -67,20 +57,11 @@ def start(repository: Path, log: Path) -> tuple[subprocess.Popen, dict]:
 
 
 def wait_until_everything_runs(make: subprocess.Popen, base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + 240  # a first migrate on a loaded machine
-    while time.monotonic() < deadline:
-        assert make.poll() is None, log.read_text()[-3000:]
+    def everything_runs() -> bool:
         text = log.read_text()
-        if (
-            "Q Cluster" in text
-            and "running." in text
-            and "Polling video jobs" in text
-            and "its events go to" in text  # localstripe registered the webhook
-        ):
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=5).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-        time.sleep(0.5)
-    raise AssertionError(f"make run did not come up: {log.read_text()[-3000:]}")
+        # "its events go to": localstripe registered the webhook.
+        said = ("Q Cluster", "running.", "Polling video jobs", "its events go to")
+        return all(line in text for line in said) and bool(answers(f"{base_url}/healthz")())
+
+    # 240 s: a first migrate on a loaded machine.
+    wait_for(make, everything_runs, log=log, timeout=240, what="make run")

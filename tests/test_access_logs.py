@@ -7,9 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live.tests.server import asgi_web
 from storycraft.logs import redact
-from testing import ROOT, gunicorn, runserver, served_env, wait_until
+from testing import ROOT, asgi_web, gunicorn, runserver, served_env, wait_until
 from videos.models import VideoJob
 from videos.services.files import signed_file_path
 

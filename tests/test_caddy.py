@@ -9,7 +9,6 @@ proxy), so the three addresses tell apart who the throttle counts.
 import os
 import shutil
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +17,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live.tests.server import EventReader, asgi_web
-from testing import ROOT, _serving, api_for, person, served_env
+from testing import (
+    ROOT,
+    EventReader,
+    api_for,
+    asgi_web,
+    free_port,
+    person,
+    served_env,
+    started_process,
+)
 
 CADDYFILE = ROOT / "docker" / "Caddyfile"
 LOGIN = {"email": "mallory@example.com", "password": "guess"}
@@ -35,17 +42,11 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def caddy(tmp_path: Path, upstream: str, **env: str) -> Iterator[str]:
     """`caddy run` on docker/Caddyfile, serving plain http on a free port in front of
     `upstream`; yields its base URL."""
-    port = _free_port()
+    base_url = f"http://127.0.0.1:{free_port()}"
     home = tmp_path / "caddy-home"
     home.mkdir(exist_ok=True)
     environment = {
@@ -53,22 +54,18 @@ def caddy(tmp_path: Path, upstream: str, **env: str) -> Iterator[str]:
         "HOME": str(home),
         "XDG_DATA_HOME": str(home),
         "XDG_CONFIG_HOME": str(home),
-        "SITE_ADDRESS": f"http://127.0.0.1:{port}",
+        "SITE_ADDRESS": base_url,
         "WEB_UPSTREAM": upstream,
         "CADDY_ADMIN": "off",  # no fixed admin port: tests run side by side
         **env,
     }
-    log = tmp_path / "caddy.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            ["caddy", "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
-            env=environment,
-            stdout=output,
-            stderr=output,
-            start_new_session=True,
-        )
-    with _serving(process) as wait:
-        yield wait(lambda: f"http://127.0.0.1:{port}", log)
+    with started_process(
+        ["caddy", "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+        ready=f"{base_url}/healthz",
+        log=tmp_path / "caddy.log",
+        env=environment,
+    ):
+        yield base_url
 
 
 @contextmanager

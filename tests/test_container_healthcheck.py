@@ -1,6 +1,4 @@
-import socket
-
-from testing import ROOT, run_python
+from testing import ROOT, free_port, run_python
 
 HEALTHCHECK = str(ROOT / "docker" / "healthcheck.py")
 
@@ -16,9 +14,6 @@ def test_it_passes_when_the_server_answers(live_server):
 
 
 def test_it_fails_when_nothing_listens():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    result = run_python([HEALTHCHECK], env(port, "localhost"))
+    result = run_python([HEALTHCHECK], env(free_port(), "localhost"))
     assert result.returncode == 1
     assert "healthcheck:" in result.stderr

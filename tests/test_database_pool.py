@@ -8,8 +8,7 @@ import httpx
 import pytest
 from django.db import connection
 
-from live.tests.server import asgi_web
-from testing import admin_connection, served_env
+from testing import admin_connection, asgi_web, served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

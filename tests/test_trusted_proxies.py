@@ -6,9 +6,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
-from live.tests.server import asgi_web
 from storycraft.proxies import client_ip
-from testing import run_python, served_env
+from testing import asgi_web, run_python, served_env
 
 LOGIN = {"email": "mallory@example.com", "password": "guess"}
 

@@ -1,24 +1,17 @@
 """The accounts tests' fixtures: a real SMTP server, and running what waits for a commit."""
 
-import socket
-
 import pytest
 from aiosmtpd.controller import Controller
 
 from accounts.tests.helpers import Inbox
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from testing import free_port
 
 
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on a free port, with Django's SMTP backend pointed at it."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), loop=None)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), loop=None)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"

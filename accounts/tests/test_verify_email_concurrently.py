@@ -10,10 +10,9 @@ from django.test import Client
 from accounts.models import User
 from accounts.tests.helpers import post
 from accounts.tokens import email_verification_tokens, make_token
-from testing import entries_of, person
+from testing import entries_of, person, wallet_of
 from wallet.models import EntryKind
 from wallet.services import grant_welcome_credits
-from wallet.tests.helpers import wallet_of
 
 
 def at_once(count: int, action) -> list:

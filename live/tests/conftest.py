@@ -1,6 +1,6 @@
 import pytest
 
-from live.tests.server import serve_test_web
+from testing import serve_test_web
 
 
 @pytest.fixture(scope="module")

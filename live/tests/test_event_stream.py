@@ -10,8 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from live.models import JobEvent, StreamTicket
-from live.tests.server import EventReader
-from testing import api_for, held_jobs, person
+from testing import EventReader, api_for, held_jobs, person
 from videos.models import VideoJob
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -21,8 +21,7 @@ import httpx
 import pytest
 
 from accounts.models import User
-from live.tests.server import ENTRYPOINT, asgi_web
-from testing import PASSWORD, ROOT, held_jobs, served_env
+from testing import ENTRYPOINT, PASSWORD, ROOT, asgi_web, held_jobs, served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -15,8 +15,7 @@ from django.test import RequestFactory
 
 from live import views
 from live.services import open_stream
-from live.tests.server import EventReader, asgi_web
-from testing import api_for, held_jobs, person, served_env
+from testing import EventReader, api_for, asgi_web, held_jobs, person, served_env
 from videos.models import VideoJob
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

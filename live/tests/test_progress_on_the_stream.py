@@ -7,8 +7,7 @@ import time
 import httpx
 import pytest
 
-from live.tests.server import EventReader
-from testing import api_for, order, person
+from testing import EventReader, api_for, order, person
 from videos.models import VideoJob
 from videos.services import polling
 

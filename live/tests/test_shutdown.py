@@ -9,8 +9,7 @@ import time
 import httpx
 import pytest
 
-from live.tests.server import EventReader, asgi_web
-from testing import api_for, person, served_env
+from testing import EventReader, api_for, asgi_web, person, served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

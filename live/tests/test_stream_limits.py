@@ -11,8 +11,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import User
 from live.models import OpenStream
-from live.tests.server import EventReader, asgi_web
-from testing import PASSWORD, api_for, person, served_env
+from testing import PASSWORD, EventReader, api_for, asgi_web, person, served_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -7,76 +7,38 @@
 Every test module here carries the `payments` marker (pytestmark).
 """
 
-import importlib.util
-import os
-import socket
-import subprocess
-import time
-from pathlib import Path
-
 import httpx
 import pytest
 
 from payments.tests.helpers import WEBHOOK_SECRET, StripeServer
-from testing import stop_process_group
-
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 30
-
-
-def _python() -> Path:
-    spec = importlib.util.spec_from_file_location("tool_venv", ROOT / "scripts" / "tool_venv.py")
-    installer = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(installer)
-    if installer.is_installed("localstripe"):
-        return installer.venv_dir("localstripe") / "bin" / "python"
-    where = installer.venv_dir("localstripe")
-    hint = "`make test` runs `make localstripe` first" if os.environ.get("CI") else ""
-    pytest.fail(
-        f"localstripe is not installed in {where}: run `make localstripe` (a small cached "
-        f"virtualenv) or deselect these tests with -m 'not payments'. {hint}",
-        pytrace=False,
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from testing import ROOT, free_port, started_process, tool_executable
 
 
 @pytest.fixture(scope="session")
 def localstripe(tmp_path_factory):
-    python = _python()
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("localstripe")
-    log_path = workdir / "localstripe.log"
-    launcher = ROOT / "scripts" / "localstripe_server.py"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            # Its state in our own file, not the machine's shared /tmp/localstripe.pickle.
-            [str(python), str(launcher), str(workdir / "state.pickle"), "--port", str(port)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    python = tool_executable("localstripe", marker="payments").parent / "python"
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"localstripe exited: {log_path.read_text()[-2000:]}", pytrace=False)
-            try:
-                httpx.get(f"{base}/v1/customers", auth=("sk_test_x", ""), timeout=2)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"localstripe did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.1)
+    workdir = tmp_path_factory.mktemp("localstripe")
+
+    def answering() -> str:
+        httpx.get(f"{base}/v1/customers", auth=("sk_test_x", ""), timeout=2)
+        return base
+
+    with started_process(
+        # Its state in our own file, not the machine's shared /tmp/localstripe.pickle.
+        [
+            str(python),
+            str(ROOT / "scripts" / "localstripe_server.py"),
+            str(workdir / "state.pickle"),
+            "--port",
+            str(port),
+        ],
+        ready=answering,
+        log=workdir / "localstripe.log",
+        what="localstripe",
+    ):
         yield base
-    finally:
-        stop_process_group(process)
 
 
 @pytest.fixture

@@ -14,11 +14,19 @@ import pytest
 import stripe
 
 from payments.models import CreditPack
-from payments.tests.conftest import ROOT, _free_port, _python
 from payments.tests.helpers import CARD_OK, StripeServer
-from testing import stop_process_group
+from testing import ROOT, free_port, started_process, tool_executable
 
 pytestmark = pytest.mark.payments
+
+RUN_LOCALSTRIPE = [
+    str(ROOT / ".venv" / "bin" / "python"),
+    str(ROOT / "scripts" / "run_localstripe.py"),
+]
+
+
+def _localstripe_python():
+    return tool_executable("localstripe", marker="payments").parent / "python"
 
 
 class _Received(BaseHTTPRequestHandler):
@@ -37,55 +45,49 @@ class _Received(BaseHTTPRequestHandler):
 def test_run_localstripe_registers_the_webhook_and_events_arrive_signed(tmp_path):
     receiver = HTTPServer(("127.0.0.1", 0), _Received)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    port, secret = _free_port(), "whsec_make_run"
+    port, secret = free_port(), "whsec_make_run"
     env = {
         **os.environ,
-        "LOCALSTRIPE_PYTHON": str(_python()),
+        "LOCALSTRIPE_PYTHON": str(_localstripe_python()),
         "LOCALSTRIPE_PORT": str(port),
         "STRIPE_WEBHOOK_URL": f"http://127.0.0.1:{receiver.server_port}/webhooks/stripe",
         "STRIPE_WEBHOOK_SECRET": secret,
         "LOCALSTRIPE_STATE": str(tmp_path / "state" / "localstripe.pickle"),
     }
     log = tmp_path / "run_localstripe.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "scripts" / "run_localstripe.py")],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     try:
-        deadline = time.monotonic() + 30
-        while "its events go to" not in log.read_text():
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        server = StripeServer(f"http://127.0.0.1:{port}")
-        intent = server.client.v1.payment_intents.create(
-            params={"amount": 500, "currency": "usd", "payment_method_types": ["card"]}
-        )
-        server.pay(intent.id, CARD_OK)
-        deadline = time.monotonic() + 15
-        while not _Received.events and time.monotonic() < deadline:
-            time.sleep(0.1)
-        body, signature = _Received.events[0]
-        stripe.WebhookSignature.verify_header(body, signature, secret, tolerance=300)
-        event = json.loads(body)
-        assert (event["type"], event["data"]["object"]["id"]) == (
-            "payment_intent.succeeded",
-            intent.id,
-        )
-        # A second one on the same port refuses to start rather than share it.
-        taken = subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "scripts" / "run_localstripe.py")],
+        with started_process(
+            RUN_LOCALSTRIPE,
+            ready=lambda: "its events go to" in log.read_text(),
+            log=log,
             env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert taken.returncode == 1 and "is taken" in taken.stdout
+            what="run_localstripe.py",
+        ):
+            server = StripeServer(f"http://127.0.0.1:{port}")
+            intent = server.client.v1.payment_intents.create(
+                params={"amount": 500, "currency": "usd", "payment_method_types": ["card"]}
+            )
+            server.pay(intent.id, CARD_OK)
+            deadline = time.monotonic() + 15
+            while not _Received.events and time.monotonic() < deadline:
+                time.sleep(0.1)
+            body, signature = _Received.events[0]
+            stripe.WebhookSignature.verify_header(body, signature, secret, tolerance=300)
+            event = json.loads(body)
+            assert (event["type"], event["data"]["object"]["id"]) == (
+                "payment_intent.succeeded",
+                intent.id,
+            )
+            # A second one on the same port refuses to start rather than share it.
+            taken = subprocess.run(
+                RUN_LOCALSTRIPE,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            assert taken.returncode == 1 and "is taken" in taken.stdout
     finally:
-        stop_process_group(process)
         receiver.shutdown()
 
 
@@ -112,4 +114,4 @@ def test_make_run_seeds_two_packs_once_and_a_webhook_secret(settings, monkeypatc
     ]
     assert settings.STRIPE_WEBHOOK_SECRET.startswith("whsec_")
     assert os.environ["STRIPE_WEBHOOK_SECRET"] == settings.STRIPE_WEBHOOK_SECRET
-    assert os.environ["LOCALSTRIPE_PYTHON"] == str(_python())
+    assert os.environ["LOCALSTRIPE_PYTHON"] == str(_localstripe_python())

@@ -4,8 +4,7 @@ import time
 
 import pytest
 
-from live.tests.server import serve_test_web
-from testing import PASSWORD, person
+from testing import PASSWORD, person, serve_test_web
 from videos.models import JobStatus, VideoJob
 from videos.services.polling import refresh_job
 

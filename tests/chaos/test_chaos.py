@@ -35,6 +35,7 @@ from sora_emulator.webhooks import sign
 from testing import (
     ROOT,
     admin_connection,
+    free_port,
     gunicorn,
     run_python,
     served_env,
@@ -59,12 +60,6 @@ SINGLE_PROMPTS = [
     "A policy test [emulator:reject]",
     "A market at noon [emulator:429]",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def redis_answers() -> bool:

@@ -4,40 +4,22 @@
                         .AuthenticatedClient, .api.<tag>.<operation>, .models
 
 openapi-python-client runs from its own cached virtualenv (`make client`,
-scripts/tool_venv.py); without it the tests fail (never skip). The generated code needs
-httpx, attrs and python-dateutil at run time, which the app's virtualenv has.
+scripts/tool_venv.py); without it the tests fail (never skip: testing.tool_executable).
+The generated code needs httpx, attrs and python-dateutil at run time, which the app's
+virtualenv has.
 """
 
 import importlib
-import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from testing import tool_executable
+
 CONFIG = Path(__file__).resolve().parent / "openapi-python-client.yml"
 PACKAGE = "storycraft_client"
-
-
-def _generator() -> Path:
-    spec = importlib.util.spec_from_file_location("tool_venv", ROOT / "scripts" / "tool_venv.py")
-    installer = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(installer)
-    if installer.is_installed("client"):
-        return installer.executable("client")
-    where = installer.venv_dir("client")
-    hint = (
-        "CI=true: .ci/run runs `make test`, which runs `make client` first"
-        if os.environ.get("CI", "").lower() == "true"
-        else "Run `make client` (a cached, separate virtualenv, ~30 s the first time)"
-    )
-    pytest.fail(
-        f"openapi-python-client is not installed in {where}. {hint}.",
-        pytrace=False,
-    )
 
 
 @pytest.fixture
@@ -46,7 +28,7 @@ def storycraft_client(live_server, tmp_path):
     output = tmp_path / PACKAGE
     finished = subprocess.run(
         [
-            str(_generator()),
+            str(tool_executable("client", marker="client")),
             "generate",
             "--url",
             f"{live_server.url}/schema?format=json",

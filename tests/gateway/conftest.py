@@ -6,31 +6,25 @@
     gateway_provider   OpenAIVideoProvider(base_url=litellm_gateway.base_url, ...), closed after
 
 LiteLLM runs from its own cached virtualenv (`make gateway`, scripts/tool_venv.py) as a
-separate process on a free 127.0.0.1 port, with a generated config whose model_list has
-one route per entry of GATEWAY_ROUTES, each to `openai/<upstream model>` at the emulator.
-Without that virtualenv the tests fail (never skip): under CI=true .ci/run should have
-installed it; elsewhere the message says to run `make gateway`.
+separate process on a free 127.0.0.1 port (testing.started_process), with a generated
+config whose model_list has one route per entry of GATEWAY_ROUTES, each to
+`openai/<upstream model>` at the emulator. Without that virtualenv the tests fail (never
+skip; testing.tool_executable): under CI=true .ci/run should have installed it; elsewhere
+the message says to run `make gateway`.
 """
 
-import importlib.util
 import json
 import os
 import secrets
-import socket
-import subprocess
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from sora_emulator import serve_in_thread
 from sora_emulator.catalog import SORA_MODELS, ModelOffer
-from testing import stop_process_group
+from testing import free_port, log_tail, started_process, tool_executable
 from videos.provider import OpenAIVideoProvider
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # (the model name clients order by at the gateway, the model id the emulator is asked for).
 # LiteLLM routes each as `openai/<upstream>` to the emulator's /v1.
@@ -46,13 +40,6 @@ GATEWAY_EMULATOR_OPTIONS: dict = {"job_seconds": 1, "models": {**SORA_MODELS, "v
 # The emulator accepts any key; the gateway sends this one upstream.
 UPSTREAM_API_KEY = "sk-emulator-upstream"
 START_TIMEOUT = float(os.environ.get("GATEWAY_START_TIMEOUT") or 120)
-
-
-def _installer():
-    spec = importlib.util.spec_from_file_location("tool_venv", ROOT / "scripts" / "tool_venv.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def litellm_config(routes, upstream_base_url: str, master_key: str) -> dict:
@@ -76,12 +63,6 @@ def litellm_config(routes, upstream_base_url: str, master_key: str) -> dict:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _proxy_environment(workdir: Path) -> dict:
     """A small environment: the test run's DATABASE_URL, REDIS_URL or OPENAI_* must not reach
     LiteLLM (a DATABASE_URL alone makes it try to run Prisma migrations)."""
@@ -98,13 +79,6 @@ def _proxy_environment(workdir: Path) -> dict:
     return env
 
 
-def _tail(path: Path, lines: int = 80) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @dataclass
 class RunningEmulator:
     server: object
@@ -118,62 +92,13 @@ class RunningGateway:
     routes: list[tuple[str, str]]
     emulator: RunningEmulator
     log_path: Path
-    process: subprocess.Popen = field(repr=False)
 
     def provider(self, **options):
         options.setdefault("read_timeout", 30.0)
         return OpenAIVideoProvider(base_url=self.base_url, api_key=self.api_key, **options)
 
     def log(self) -> str:
-        return _tail(self.log_path)
-
-
-def _litellm_executable() -> Path:
-    installer = _installer()
-    if installer.is_installed("gateway"):
-        return installer.executable("gateway")
-    where = installer.venv_dir("gateway")
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(
-            f"CI=true and LiteLLM is not installed in {where}: .ci/run runs `make test`, "
-            "which runs `make gateway` first; run that and read its output.",
-            pytrace=False,
-        )
-    pytest.fail(
-        f"LiteLLM is not installed in {where}. Run `make gateway` (a cached, separate "
-        "virtualenv, ~750 MB the first time), or deselect these tests with -m 'not gateway'.",
-        pytrace=False,
-    )
-
-
-def _wait_ready(process: subprocess.Popen, url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    last = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"LiteLLM exited with {process.returncode} while starting; its log:\n"
-                f"{_tail(log_path)}",
-                pytrace=False,
-            )
-        try:
-            response = httpx.get(url, timeout=2)
-            if response.status_code == 200:
-                return
-            last = f"HTTP {response.status_code}: {response.text[:200]}"
-        except httpx.HTTPError as error:
-            last = repr(error)
-        time.sleep(0.25)
-    pytest.fail(
-        f"LiteLLM did not answer {url} within {START_TIMEOUT:.0f} s (last: {last}); its log:\n"
-        f"{_tail(log_path)}",
-        pytrace=False,
-    )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    # Its own process group (start_new_session): workers it may have forked go too.
-    stop_process_group(process)
+        return log_tail(self.log_path)
 
 
 @pytest.fixture(scope="session")
@@ -188,38 +113,32 @@ def gateway_emulator(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def litellm_gateway(gateway_emulator, tmp_path_factory):
-    executable = _litellm_executable()
+    executable = tool_executable("gateway", marker="gateway")
     workdir = tmp_path_factory.mktemp("litellm")
     master_key = "sk-gateway-" + secrets.token_hex(12)
     config = workdir / "config.yaml"
     config.write_text(
         json.dumps(litellm_config(GATEWAY_ROUTES, gateway_emulator.base_url, master_key), indent=2)
     )
-    port = _free_port()
-    log_path = workdir / "litellm.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(executable), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
-            cwd=workdir,  # LiteLLM reads a .env from its working directory
-            env=_proxy_environment(workdir),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(process, f"{origin}/health/readiness", log_path)
+    log_path = workdir / "litellm.log"
+    with started_process(
+        [str(executable), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+        ready=f"{origin}/health/readiness",
+        log=log_path,
+        cwd=workdir,  # LiteLLM reads a .env from its working directory
+        env=_proxy_environment(workdir),
+        timeout=START_TIMEOUT,
+        what="LiteLLM",
+    ):
         yield RunningGateway(
             base_url=f"{origin}/v1",
             api_key=master_key,
             routes=list(GATEWAY_ROUTES),
             emulator=gateway_emulator,
             log_path=log_path,
-            process=process,
         )
-    finally:
-        _stop(process)
 
 
 @pytest.hookimpl(wrapper=True)

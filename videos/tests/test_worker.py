@@ -2,23 +2,26 @@
 
 import inspect
 import os
-import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from testing import api_for, entries_of, order, person, stop_process_group, wait_until
+from testing import (
+    api_for,
+    entries_of,
+    order,
+    person,
+    shared_database_url,
+    started_process,
+    wait_until,
+)
 from videos.models import JobStatus, VideoJob
 from videos.provider import build_provider
 from videos.services.download import DOWNLOAD_LEASE, HEARTBEAT
 from videos.services.polling import run_sweeper
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
@@ -47,29 +50,18 @@ def test_django_q_limits_fit_the_sweeper_and_downloads(settings):
 
 
 @pytest.fixture
-def qcluster(sora_emulator, settings):
-    db = connection.settings_dict
+def qcluster(sora_emulator, settings, tmp_path):
     env = {
         **os.environ,
-        "DATABASE_URL": (
-            f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}"
-            f"@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
+        "DATABASE_URL": shared_database_url(),
         "OPENAI_BASE_URL": sora_emulator.base_url,
         "OPENAI_API_KEY": sora_emulator.api_key,
         "Q_SYNC": "false",
         "Q_WORKERS": "1",
     }
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    yield process
-    stop_process_group(process)
+    command = [sys.executable, "manage.py", "qcluster"]
+    with started_process(command, log=tmp_path / "qcluster.log", env=env) as worker:
+        yield worker.process
 
 
 @pytest.mark.slow

@@ -3,10 +3,9 @@ import uuid
 import pytest
 from django.contrib.auth.models import Permission
 
-from testing import entries_of, person
+from testing import entries_of, person, wallet_of
 from wallet.models import EntryKind, LedgerEntry
 from wallet.services import HoldRequest, reserve_credits
-from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 import pytest
 
-from testing import entries_of, person
+from testing import entries_of, person, wallet_of
 from wallet.exceptions import InsufficientCredits, LedgerKeyReused
 from wallet.models import EntryKind
 from wallet.services import (
@@ -9,7 +9,6 @@ from wallet.services import (
     grant_credits,
     reserve_credits,
 )
-from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from testing import entries_of, person, support_agent, support_staff
+from testing import entries_of, person, support_agent, support_staff, wallet_of
 from wallet.models import EntryKind
-from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 

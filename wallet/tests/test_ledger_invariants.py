@@ -7,11 +7,10 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from testing import person
+from testing import person, wallet_of
 from wallet import services
 from wallet.exceptions import InsufficientCredits
 from wallet.models import LedgerEntry
-from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,9 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import register_user
-from testing import PASSWORD, entries_of
+from testing import PASSWORD, entries_of, wallet_of
 from wallet.models import EntryKind, Wallet
 from wallet.services import grant_credits, open_wallet
-from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 

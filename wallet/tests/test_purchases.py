@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from testing import available, entries_of, person
+from testing import available, entries_of, person, wallet_of
 from wallet.exceptions import CreditsOwed
 from wallet.models import EntryKind, LedgerEntry
 from wallet.services import (
@@ -17,7 +17,6 @@ from wallet.services import (
     reserve_credits,
     take_back_credits,
 )
-from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 

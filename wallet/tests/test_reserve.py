@@ -3,14 +3,13 @@ import uuid
 import pytest
 from django.db import transaction
 
-from testing import entries_of, person
+from testing import entries_of, person, wallet_of
 from wallet.exceptions import InsufficientCredits, LedgerKeyReused
 from wallet.models import EntryKind
 from wallet.services import (
     HoldRequest,
     reserve_credits,
 )
-from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,10 @@ import threading
 import pytest
 from django.db import connection
 
-from testing import entries_of, person
+from testing import entries_of, person, wallet_of
 from wallet.exceptions import InsufficientCredits
 from wallet.models import EntryKind
 from wallet.services import HoldRequest, reserve_credits
-from wallet.tests.helpers import wallet_of
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,10 +3,9 @@ import threading
 import pytest
 from django.db import connection
 
-from testing import entries_of, person
+from testing import entries_of, person, wallet_of
 from wallet.models import EntryKind
 from wallet.services import HoldRequest, release_hold, reserve_credits, settle_hold
-from wallet.tests.helpers import wallet_of
 
 
 @pytest.mark.django_db(transaction=True)

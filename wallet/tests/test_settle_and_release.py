@@ -3,12 +3,11 @@ import uuid
 import pytest
 from django.db import transaction
 
-from testing import entries_of, person
+from testing import entries_of, person, wallet_of
 from wallet.exceptions import HoldBelongsToVideo
 from wallet.models import EntryKind, LedgerEntry
 from wallet.selectors import hold_status
 from wallet.services import HoldRequest, release_hold, reserve_credits, settle_hold
-from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 

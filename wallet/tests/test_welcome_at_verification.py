@@ -5,10 +5,9 @@ import pytest
 
 from accounts.models import User
 from accounts.services import mark_email_verified, register_user
-from testing import PASSWORD, available, entries_of, person
+from testing import PASSWORD, available, entries_of, person, wallet_of
 from wallet.models import EntryKind
 from wallet.services import grant_welcome_credits
-from wallet.tests.helpers import wallet_of
 
 pytestmark = pytest.mark.django_db
 
