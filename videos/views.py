@@ -1,6 +1,5 @@
 from contextlib import contextmanager
 
-from django.http import HttpResponseBase, HttpResponseNotModified
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -12,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import StatelessReadJWTAuthentication, check_owner_standing
 from catalog.styles import STYLES
-from storycraft.conditional import etag_matches
+from storycraft.conditional import conditional_response
 from storycraft.pagination import NewestFirstCursorPagination
 from storycraft.parsers import BoundedJSONParser
 from storycraft.proxies import ScopedRateThrottle
@@ -229,15 +228,13 @@ class VideoDetailView(APIView):
         check_owner_standing(request, seen_active=job is not None and job.owner_is_active)
         if job is None:
             raise VideoNotFound()
-        etag = files.job_etag(job)
         # An unchanged job costs one query and no serialization.
-        if etag_matches(request.headers.get("If-None-Match", ""), etag):
-            response: HttpResponseBase = HttpResponseNotModified()
-        else:
-            response = Response(VideoJobSerializer(job, context={"request": request}).data)
-        response["ETag"] = etag
-        response["Cache-Control"] = "private, no-cache"
-        return response
+        return conditional_response(
+            request,
+            etag=files.job_etag(job),
+            body=lambda: VideoJobSerializer(job, context={"request": request}).data,
+            cache_control="private, no-cache",
+        )
 
 
 class VideoPullView(APIView):
