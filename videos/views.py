@@ -24,6 +24,7 @@ from videos.serializers import (
     BatchOrderSerializer,
     BatchSerializer,
     BatchUploadOrderSerializer,
+    OrderSerializer,
     RemixSerializer,
     VideoJobSerializer,
     VideoOrderSerializer,
@@ -33,7 +34,7 @@ from videos.services import files, lifecycle
 from videos.services.ordering import order_batch, order_video
 from videos.services.pulls import pull_job
 from videos.services.remix import remix_video
-from videos.services.specs import order_of
+from videos.services.specs import Order, order_of
 from videos.uploads import check_upload, is_multipart, limit_upload
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -61,6 +62,15 @@ def _as_field_errors():
         yield
     except OrderNotOnOffer as error:
         raise serializers.ValidationError({error.field: [error.message]}) from None
+
+
+def _order_in(request, *, json: type[OrderSerializer], upload: type[OrderSerializer]) -> Order:
+    """The order a request's body asks for (a JSON body, or a form with an image), checked
+    against the catalog."""
+    parsed = (upload if is_multipart(request) else json)(data=request.data)
+    parsed.is_valid(raise_exception=True)
+    with _as_field_errors():
+        return order_of(user=request.user, request=parsed.to_request())
 
 
 ORDER_BODIES = "A JSON body, or the same fields as multipart/form-data with an `image` file."
@@ -152,13 +162,7 @@ class VideoListView(_OrderThrottled):
     )
     def post(self, request):
         def run(key: IdempotencyKey | None) -> Answer:
-            serializer = (
-                VideoUploadOrderSerializer if is_multipart(request) else VideoOrderSerializer
-            )
-            parsed = serializer(data=request.data)
-            parsed.is_valid(raise_exception=True)
-            with _as_field_errors():
-                order = order_of(user=request.user, request=parsed.to_request())
+            order = _order_in(request, json=VideoOrderSerializer, upload=VideoUploadOrderSerializer)
             job = order_video(
                 user=request.user,
                 spec=order.specs[0],
@@ -195,13 +199,7 @@ class BatchView(_OrderThrottled):
     )
     def post(self, request):
         def run(key: IdempotencyKey | None) -> Answer:
-            serializer = (
-                BatchUploadOrderSerializer if is_multipart(request) else BatchOrderSerializer
-            )
-            parsed = serializer(data=request.data)
-            parsed.is_valid(raise_exception=True)
-            with _as_field_errors():
-                order = order_of(user=request.user, request=parsed.to_request())
+            order = _order_in(request, json=BatchOrderSerializer, upload=BatchUploadOrderSerializer)
             batch, jobs = order_batch(
                 user=request.user,
                 specs=order.specs,
@@ -297,6 +295,14 @@ class VideoRemixView(_OrderThrottled):
         return _answered_once(request, operation=f"remix {source.id}", run=run)
 
 
+def _signed_link(url_field: str) -> list[OpenApiParameter]:
+    """The query of a signed link the job's `url_field` gives."""
+    return [
+        OpenApiParameter("expires", int, description=f"From {url_field}."),
+        OpenApiParameter("signature", str, description=f"From {url_field}."),
+    ]
+
+
 def _downloadable_job(request, job_id, *, what: str):
     expires = request.query_params.get("expires")
     signature = request.query_params.get("signature")
@@ -315,8 +321,7 @@ class VideoFileView(APIView):
     @extend_schema(
         summary="Download the MP4",
         parameters=[
-            OpenApiParameter("expires", int, description="From file_url."),
-            OpenApiParameter("signature", str, description="From file_url."),
+            *_signed_link("file_url"),
             OpenApiParameter(
                 "Range",
                 str,
@@ -347,8 +352,7 @@ class VideoThumbnailView(APIView):
     @extend_schema(
         summary="The poster image",
         parameters=[
-            OpenApiParameter("expires", int, description="From thumbnail_url."),
-            OpenApiParameter("signature", str, description="From thumbnail_url."),
+            *_signed_link("thumbnail_url"),
         ],
         responses={
             # One media range, not one entry per format: a generated client (e.g.
@@ -376,8 +380,7 @@ class VideoInputImageView(APIView):
     @extend_schema(
         summary="A video's starting picture",
         parameters=[
-            OpenApiParameter("expires", int, description="From input_image_url."),
-            OpenApiParameter("signature", str, description="From input_image_url."),
+            *_signed_link("input_image_url"),
         ],
         responses={
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The PNG."),
