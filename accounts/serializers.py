@@ -114,6 +114,12 @@ class FamilyRefreshSerializer(TokenRefreshSerializer):
             raise
 
 
-def tokens_for(user: User) -> dict:
+def signed_in(user: User) -> dict:
+    """The answer that signs a user in (AuthResponseSerializer): a new session's token pair,
+    and the user."""
     refresh = services.start_session(user=user)
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+    return {
+        "access": str(refresh.access_token),
+        "refresh": str(refresh),
+        "user": UserSerializer(user).data,
+    }

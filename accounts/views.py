@@ -27,7 +27,7 @@ from accounts.serializers import (
     TokenPairSerializer,
     TokenSerializer,
     UserSerializer,
-    tokens_for,
+    signed_in,
 )
 from accounts.throttles import PasswordResetEmailThrottle
 from storycraft.proxies import ScopedRateThrottle
@@ -81,8 +81,7 @@ class RegisterView(_NoStore, _AuthThrottled):
                 {"email": [error.message]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        body = {**tokens_for(user), "user": UserSerializer(user).data}
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(signed_in(user), status=status.HTTP_201_CREATED)
 
 
 class LoginView(_NoStore, _AuthThrottled):
@@ -96,7 +95,7 @@ class LoginView(_NoStore, _AuthThrottled):
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         update_last_login(type(user), user)  # a signal receiver: the sender is the model
-        return Response({**tokens_for(user), "user": UserSerializer(user).data})
+        return Response(signed_in(user))
 
 
 class RefreshView(_NoStore, TokenRefreshView):
@@ -254,4 +253,4 @@ class PasswordChangeView(_NoStore, APIView):
         serializer.is_valid(raise_exception=True)
         with _as_field_errors("old_password"):
             user = services.change_password(user=request.user, **serializer.validated_data)
-        return Response({**tokens_for(user), "user": UserSerializer(user).data})
+        return Response(signed_in(user))

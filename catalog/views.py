@@ -1,16 +1,11 @@
-import hashlib
-import json
-
-from django.http import HttpResponseBase, HttpResponseNotModified
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.selectors import orderable_offers
 from catalog.serializers import CatalogSerializer
 from catalog.styles import STYLES
-from storycraft.conditional import etag_matches
+from storycraft.conditional import conditional_response, content_etag
 from storycraft.schema import etag_parameters
 
 
@@ -28,14 +23,7 @@ class ModelListView(APIView):
     )
     def get(self, request):
         body = CatalogSerializer({"results": orderable_offers(), "styles": list(STYLES)}).data
-        etag = (
-            '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
-        )
-        if etag_matches(request.headers.get("If-None-Match", ""), etag):
-            response: HttpResponseBase = HttpResponseNotModified()
-        else:
-            response = Response(body)
-        response["ETag"] = etag
         # Revalidate every time: a model enabled in the admin shows at the next look.
-        response["Cache-Control"] = "public, no-cache"
-        return response
+        return conditional_response(
+            request, etag=content_etag(body), body=lambda: body, cache_control="public, no-cache"
+        )

@@ -1,7 +1,3 @@
-import hashlib
-import json
-
-from django.http import HttpResponseBase, HttpResponseNotModified
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -20,7 +16,7 @@ from payments.serializers import (
     TopUpRequestSerializer,
     TopUpSerializer,
 )
-from storycraft.conditional import etag_matches
+from storycraft.conditional import conditional_response, content_etag
 from storycraft.pagination import NewestFirstCursorPagination
 from storycraft.schema import ErrorSerializer, errors, etag_parameters
 from videos.idempotency import Answer, answer_once, idempotency_key
@@ -50,15 +46,9 @@ class PackListView(APIView):
     )
     def get(self, request):
         body = CreditPackListSerializer({"results": selectors.active_packs()}).data
-        digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode())
-        etag = '"' + digest.hexdigest()[:32] + '"'
-        if etag_matches(request.headers.get("If-None-Match", ""), etag):
-            response: HttpResponseBase = HttpResponseNotModified()
-        else:
-            response = Response(body)
-        response["ETag"] = etag
-        response["Cache-Control"] = "public, no-cache"
-        return response
+        return conditional_response(
+            request, etag=content_etag(body), body=lambda: body, cache_control="public, no-cache"
+        )
 
 
 class TopUps(NewestFirstCursorPagination):

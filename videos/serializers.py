@@ -29,7 +29,7 @@ class _Seconds(serializers.Field):
         return value
 
 
-class _OrderSerializer(serializers.Serializer):
+class OrderSerializer(serializers.Serializer):
     """Parses an order; videos.services.specs checks it against the catalog."""
 
     prompt = serializers.CharField(max_length=MAX_PROMPT_LENGTH, trim_whitespace=True)
@@ -73,7 +73,7 @@ class _OrderSerializer(serializers.Serializer):
         )
 
 
-class VideoOrderSerializer(_OrderSerializer):
+class VideoOrderSerializer(OrderSerializer):
     # A declared field, which DRF's metaclass takes off the class; not Field.style.
     style = _choice(  # type: ignore[assignment]
         styles.STYLES,
@@ -85,7 +85,7 @@ class VideoOrderSerializer(_OrderSerializer):
         return [self.validated_data["style"]]
 
 
-class BatchOrderSerializer(_OrderSerializer):
+class BatchOrderSerializer(OrderSerializer):
     styles = serializers.ListField(
         child=_choice(
             styles.STYLES,

@@ -1,6 +1,5 @@
 from contextlib import contextmanager
 
-from django.http import HttpResponseBase, HttpResponseNotModified
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -12,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import StatelessReadJWTAuthentication, check_owner_standing
 from catalog.styles import STYLES
-from storycraft.conditional import etag_matches
+from storycraft.conditional import conditional_response
 from storycraft.pagination import NewestFirstCursorPagination
 from storycraft.parsers import BoundedJSONParser
 from storycraft.proxies import ScopedRateThrottle
@@ -25,6 +24,7 @@ from videos.serializers import (
     BatchOrderSerializer,
     BatchSerializer,
     BatchUploadOrderSerializer,
+    OrderSerializer,
     RemixSerializer,
     VideoJobSerializer,
     VideoOrderSerializer,
@@ -34,7 +34,7 @@ from videos.services import files, lifecycle
 from videos.services.ordering import order_batch, order_video
 from videos.services.pulls import pull_job
 from videos.services.remix import remix_video
-from videos.services.specs import order_of
+from videos.services.specs import Order, order_of
 from videos.uploads import check_upload, is_multipart, limit_upload
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -62,6 +62,28 @@ def _as_field_errors():
         yield
     except OrderNotOnOffer as error:
         raise serializers.ValidationError({error.field: [error.message]}) from None
+
+
+# The serializer that reads each kind of order body: the schema shows them, _order_in uses them.
+OrderSerializers = dict[str, type[OrderSerializer]]
+VIDEO_ORDER: OrderSerializers = {
+    "application/json": VideoOrderSerializer,
+    "multipart/form-data": VideoUploadOrderSerializer,
+}
+BATCH_ORDER: OrderSerializers = {
+    "application/json": BatchOrderSerializer,
+    "multipart/form-data": BatchUploadOrderSerializer,
+}
+
+
+def _order_in(request, serializers_by_type: OrderSerializers) -> Order:
+    """The order a request's body asks for (a JSON body, or a form with an image), checked
+    against the catalog."""
+    media_type = "multipart/form-data" if is_multipart(request) else "application/json"
+    parsed = serializers_by_type[media_type](data=request.data)
+    parsed.is_valid(raise_exception=True)
+    with _as_field_errors():
+        return order_of(user=request.user, request=parsed.to_request())
 
 
 ORDER_BODIES = "A JSON body, or the same fields as multipart/form-data with an `image` file."
@@ -140,10 +162,7 @@ class VideoListView(_OrderThrottled):
 
     @extend_schema(
         summary="Order a video",
-        request={
-            "application/json": VideoOrderSerializer,
-            "multipart/form-data": VideoUploadOrderSerializer,
-        },
+        request=VIDEO_ORDER,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: VideoJobSerializer, **ORDER_ERRORS},
         description=f"{ORDER_BODIES} With `image` or `image_from_video` the video starts "
@@ -153,13 +172,7 @@ class VideoListView(_OrderThrottled):
     )
     def post(self, request):
         def run(key: IdempotencyKey | None) -> Answer:
-            serializer = (
-                VideoUploadOrderSerializer if is_multipart(request) else VideoOrderSerializer
-            )
-            parsed = serializer(data=request.data)
-            parsed.is_valid(raise_exception=True)
-            with _as_field_errors():
-                order = order_of(user=request.user, request=parsed.to_request())
+            order = _order_in(request, VIDEO_ORDER)
             job = order_video(
                 user=request.user,
                 spec=order.specs[0],
@@ -186,23 +199,14 @@ class BatchView(_OrderThrottled):
 
     @extend_schema(
         summary="Order one prompt in several styles",
-        request={
-            "application/json": BatchOrderSerializer,
-            "multipart/form-data": BatchUploadOrderSerializer,
-        },
+        request=BATCH_ORDER,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: BatchSerializer, **ORDER_ERRORS},
         description=f"{ORDER_BODIES} Every style starts on the one picture.",
     )
     def post(self, request):
         def run(key: IdempotencyKey | None) -> Answer:
-            serializer = (
-                BatchUploadOrderSerializer if is_multipart(request) else BatchOrderSerializer
-            )
-            parsed = serializer(data=request.data)
-            parsed.is_valid(raise_exception=True)
-            with _as_field_errors():
-                order = order_of(user=request.user, request=parsed.to_request())
+            order = _order_in(request, BATCH_ORDER)
             batch, jobs = order_batch(
                 user=request.user,
                 specs=order.specs,
@@ -229,15 +233,13 @@ class VideoDetailView(APIView):
         check_owner_standing(request, seen_active=job is not None and job.owner_is_active)
         if job is None:
             raise VideoNotFound()
-        etag = files.job_etag(job)
         # An unchanged job costs one query and no serialization.
-        if etag_matches(request.headers.get("If-None-Match", ""), etag):
-            response: HttpResponseBase = HttpResponseNotModified()
-        else:
-            response = Response(VideoJobSerializer(job, context={"request": request}).data)
-        response["ETag"] = etag
-        response["Cache-Control"] = "private, no-cache"
-        return response
+        return conditional_response(
+            request,
+            etag=files.job_etag(job),
+            body=lambda: VideoJobSerializer(job, context={"request": request}).data,
+            cache_control="private, no-cache",
+        )
 
 
 class VideoPullView(APIView):
@@ -300,6 +302,14 @@ class VideoRemixView(_OrderThrottled):
         return _answered_once(request, operation=f"remix {source.id}", run=run)
 
 
+def _signed_link(url_field: str) -> list[OpenApiParameter]:
+    """The query of a signed link the job's `url_field` gives."""
+    return [
+        OpenApiParameter("expires", int, description=f"From {url_field}."),
+        OpenApiParameter("signature", str, description=f"From {url_field}."),
+    ]
+
+
 def _downloadable_job(request, job_id, *, what: str):
     expires = request.query_params.get("expires")
     signature = request.query_params.get("signature")
@@ -318,8 +328,7 @@ class VideoFileView(APIView):
     @extend_schema(
         summary="Download the MP4",
         parameters=[
-            OpenApiParameter("expires", int, description="From file_url."),
-            OpenApiParameter("signature", str, description="From file_url."),
+            *_signed_link("file_url"),
             OpenApiParameter(
                 "Range",
                 str,
@@ -350,8 +359,7 @@ class VideoThumbnailView(APIView):
     @extend_schema(
         summary="The poster image",
         parameters=[
-            OpenApiParameter("expires", int, description="From thumbnail_url."),
-            OpenApiParameter("signature", str, description="From thumbnail_url."),
+            *_signed_link("thumbnail_url"),
         ],
         responses={
             # One media range, not one entry per format: a generated client (e.g.
@@ -379,8 +387,7 @@ class VideoInputImageView(APIView):
     @extend_schema(
         summary="A video's starting picture",
         parameters=[
-            OpenApiParameter("expires", int, description="From input_image_url."),
-            OpenApiParameter("signature", str, description="From input_image_url."),
+            *_signed_link("input_image_url"),
         ],
         responses={
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The PNG."),

@@ -62,6 +62,18 @@ def _check_jobs_in_flight(user, adding: int) -> None:
         )
 
 
+def _video_hold(job_id, spec: VideoSpec, *, batch_id=None) -> HoldRequest:
+    """The hold for one video's credits, named by its video: only its lifecycle ends it."""
+    return HoldRequest(
+        amount=spec.cost,
+        key=f"video:{job_id}",
+        note=f"{spec.model} {spec.seconds}s {spec.size}, {spec.style}"
+        + (" (batch)" if batch_id else ""),
+        video_id=job_id,
+        batch_id=batch_id,
+    )
+
+
 def _new_job(
     *,
     job_id,
@@ -129,17 +141,7 @@ def order_video(
     try:
         with transaction.atomic():
             _check_jobs_in_flight(user, 1)
-            [hold] = reserve_credits(
-                user=user,
-                holds=[
-                    HoldRequest(
-                        amount=spec.cost,
-                        key=f"video:{job_id}",
-                        note=f"{spec.model} {spec.seconds}s {spec.size}, {spec.style}",
-                        video_id=job_id,
-                    )
-                ],
-            )
+            [hold] = reserve_credits(user=user, holds=[_video_hold(job_id, spec)])
             job = _new_job(
                 job_id=job_id,
                 user=user,
@@ -240,13 +242,7 @@ def order_batch(
             holds = reserve_credits(
                 user=user,
                 holds=[
-                    HoldRequest(
-                        amount=spec.cost,
-                        key=f"video:{job_id}",
-                        note=f"{spec.model} {spec.seconds}s {spec.size}, {spec.style} (batch)",
-                        video_id=job_id,
-                        batch_id=batch_id,
-                    )
+                    _video_hold(job_id, spec, batch_id=batch_id)
                     for job_id, spec in zip(job_ids, specs, strict=True)
                 ],
             )

@@ -1,15 +1,11 @@
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-
 from catalog import services
-from catalog.endpoints import unset_key_warning
-from catalog.management.commands._common import explain, record, staff_member
-from catalog.models import Protocol
+from catalog.management.commands._common import CatalogChangeCommand
+from catalog.models import Protocol, ProviderEndpoint
 
 
-class Command(BaseCommand):
+class Command(CatalogChangeCommand):
     help = (
         "Add or change a provider endpoint: a service speaking the OpenAI Videos API (the "
         "default protocol) or OpenRouter's video API (--protocol openrouter). Keys stay in "
@@ -41,28 +37,26 @@ class Command(BaseCommand):
             help="percent over the upstream price that sync_catalog prices new models with "
             "(default: DEFAULT_MARGIN_PERCENT)",
         )
-        parser.add_argument("--by", help="staff email, recorded in the admin's history")
+        super().add_arguments(parser)
 
-    def handle(self, *args, name, by, **options):
-        user = staff_member(by)
-        try:
-            endpoint, changes = services.put_endpoint(
-                name=name,
-                protocol=options["protocol"],
-                base_url=options["base_url"],
-                # OpenRouter takes its key as a Bearer token: nothing to choose.
-                auth_style=options["auth_style"]
-                or ("bearer" if options["protocol"] == Protocol.OPENROUTER else None),
-                api_key_env=options["key_env"],
-                webhook_secret_env=options["webhook_secret_env"],
-                connect_timeout=options["connect_timeout"],
-                read_timeout=options["read_timeout"],
-                max_retries=options["max_retries"],
-                margin_percent=options["margin"],
-            )
-        except ValidationError as error:
-            raise CommandError(explain(error)) from None
-        record(user, endpoint, changes)
-        self.stdout.write(f"Endpoint {endpoint.name}: {', '.join(changes) or 'unchanged'}.")
-        if warning := unset_key_warning(endpoint):
-            self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
+    def put(self, options):
+        return services.put_endpoint(
+            name=options["name"],
+            protocol=options["protocol"],
+            base_url=options["base_url"],
+            # OpenRouter takes its key as a Bearer token: nothing to choose.
+            auth_style=options["auth_style"]
+            or ("bearer" if options["protocol"] == Protocol.OPENROUTER else None),
+            api_key_env=options["key_env"],
+            webhook_secret_env=options["webhook_secret_env"],
+            connect_timeout=options["connect_timeout"],
+            read_timeout=options["read_timeout"],
+            max_retries=options["max_retries"],
+            margin_percent=options["margin"],
+        )
+
+    def summary(self, endpoint: ProviderEndpoint, changes: list[str]) -> str:
+        return f"Endpoint {endpoint.name}: {', '.join(changes) or 'unchanged'}."
+
+    def endpoint_of(self, endpoint: ProviderEndpoint) -> ProviderEndpoint:
+        return endpoint

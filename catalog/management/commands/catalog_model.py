@@ -1,11 +1,8 @@
 import argparse
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-
 from catalog import services
-from catalog.endpoints import unset_key_warning
-from catalog.management.commands._common import explain, record, staff_member
+from catalog.management.commands._common import CatalogChangeCommand
+from catalog.models import CatalogModel, ProviderEndpoint
 
 
 def size_price(text: str) -> services.SizePrice:
@@ -27,7 +24,7 @@ def durations(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"{text!r}: seconds separated by commas") from None
 
 
-class Command(BaseCommand):
+class Command(CatalogChangeCommand):
     help = (
         "Add or change a model in the catalog; it can be ordered at once, no restart. "
         "Given --size options replace its sizes. Safe to run again."
@@ -68,34 +65,32 @@ class Command(BaseCommand):
         parser.add_argument(
             "--make-default", action="store_true", help="ordered when an order names no model"
         )
-        parser.add_argument("--by", help="staff email, recorded in the admin's history")
+        super().add_arguments(parser)
 
-    def handle(self, *args, model_id, by, **options):
-        user = staff_member(by)
-        try:
-            model, changes = services.put_model(
-                model_id=model_id,
-                endpoint=options["endpoint"],
-                sizes=options["sizes"],
-                name=options["name"],
-                upstream_model=options["upstream"],
-                durations=options["durations"],
-                default_size=options["default_size"],
-                max_prompt_length=options["max_prompt_length"],
-                position=options["position"],
-                enabled=options["enabled"],
-                can_remix=options["can_remix"],
-                image_input=options["image_input"],
-                is_default=True if options["make_default"] else None,
-                reason=options["reason"],
-            )
-        except ValidationError as error:
-            raise CommandError(explain(error)) from None
-        record(user, model, changes)
+    def put(self, options):
+        return services.put_model(
+            model_id=options["model_id"],
+            endpoint=options["endpoint"],
+            sizes=options["sizes"],
+            name=options["name"],
+            upstream_model=options["upstream"],
+            durations=options["durations"],
+            default_size=options["default_size"],
+            max_prompt_length=options["max_prompt_length"],
+            position=options["position"],
+            enabled=options["enabled"],
+            can_remix=options["can_remix"],
+            image_input=options["image_input"],
+            is_default=True if options["make_default"] else None,
+            reason=options["reason"],
+        )
+
+    def summary(self, model: CatalogModel, changes: list[str]) -> str:
         prices = ", ".join(f"{size.size} {size.credits_per_second}/s" for size in model.sizes.all())
-        self.stdout.write(
+        return (
             f"Model {model.model_id} ({'enabled' if model.enabled else 'disabled'}) on "
             f"{model.endpoint}: {', '.join(changes) or 'unchanged'}. Sizes: {prices}."
         )
-        if warning := unset_key_warning(model.endpoint):
-            self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
+
+    def endpoint_of(self, model: CatalogModel) -> ProviderEndpoint:
+        return model.endpoint
