@@ -37,6 +37,7 @@ def test_holds_request_windows_and_the_polled_job_lookup_work_on_sqlite(tmp_path
     assert migrated.returncode == 0, migrated.stderr
     result = run_python(["manage.py", "shell", "-c", SCRIPT], env)
     assert result.returncode == 0, result.stderr
-    assert "hold 80 True {'balance': 200, 'reserved': 80, 'available': 120}" in result.stdout
+    totals = "{'balance': 200, 'reserved': 80, 'available': 120, 'owed': 0}"
+    assert f"hold 80 True {totals}" in result.stdout
     assert "granted 2 1" in result.stdout
     assert "standing True True None" in result.stdout

@@ -26,10 +26,10 @@ pytestmark = [
 
 # What the README's comments promise, in the order the steps print it.
 PROMISED = [
-    '{"balance":0,"reserved":0,"available":0}',
+    '{"balance":0,"reserved":0,"available":0,"owed":0}',
     '"email_verified":true,"credits":200',
-    '{"balance":200,"reserved":80,"available":120}',
-    '{"balance":120,"reserved":0,"available":120}',
+    '{"balance":200,"reserved":80,"available":120,"owed":0}',
+    '{"balance":120,"reserved":0,"available":120,"owed":0}',
     "sora-2-lite 40 settled",
     "cancelled refunded",
     "409",
