@@ -40,21 +40,16 @@ import binascii
 import hashlib
 import hmac
 import json
-import logging
 import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
-
 from sora_emulator import media
 from sora_emulator.catalog import FRAME_TYPES, ModelOffer, Models, aspect_ratio, resolution
 from sora_emulator.jobs import MAX_PROMPT, ApiError, Job, marker
-from sora_emulator.webhooks import ATTEMPTS, WebhookScheduler
-
-logger = logging.getLogger("sora_emulator")
+from sora_emulator.webhooks import WebhookScheduler, post_with_retries
 
 BASE_PATH = "/api/v1"
 ROUTE = re.compile(r"^/api/v1/videos(?:/(?P<id>[^/]+)(?P<rest>/content)?)?$")
@@ -362,19 +357,14 @@ def deliver(url: str, secret: str, event: dict) -> bool:
     """POST the event, retrying a non-2xx answer a few times with the same idempotency key."""
     body = json.dumps(event).encode()
     key = f"{event['data']['id']}-{event['data']['status']}"
-    for attempt in range(ATTEMPTS):
+
+    def headers() -> dict[str, str]:
         headers = {"content-type": "application/json", "x-openrouter-idempotency-key": key}
         if secret:
             headers["x-openrouter-signature"] = sign(secret, int(time.time()), body)
-        try:
-            answer = httpx.post(url, content=body, headers=headers, timeout=10)
-            if answer.is_success:
-                return True
-            logger.warning("OpenRouter webhook %s answered %s", key, answer.status_code)
-        except httpx.HTTPError as error:
-            logger.warning("OpenRouter webhook %s failed: %s", key, error)
-        time.sleep(2**attempt)
-    return False
+        return headers
+
+    return post_with_retries(url, body, headers, label=f"OpenRouter webhook {key}")
 
 
 class OpenRouterWebhooks(WebhookScheduler):

@@ -40,21 +40,32 @@ def deliver(url: str, secret: str, event: dict) -> bool:
     """POST the event, retrying a non-2xx answer a few times with the same webhook-id."""
     body = json.dumps(event).encode()
     webhook_id = "wh_" + secrets.token_hex(16)
-    for attempt in range(ATTEMPTS):
+
+    def headers() -> dict[str, str]:
         timestamp = int(time.time())
-        headers = {
+        return {
             "content-type": "application/json",
             "webhook-id": webhook_id,
             "webhook-timestamp": str(timestamp),
             "webhook-signature": sign(secret, webhook_id, timestamp, body),
         }
+
+    return post_with_retries(url, body, headers, label=f"webhook {webhook_id}")
+
+
+def post_with_retries(
+    url: str, body: bytes, headers: Callable[[], dict[str, str]], *, label: str
+) -> bool:
+    """POST `body` until a 2xx answer, ATTEMPTS times at most, backing off 1, 2, 4 s;
+    `headers` is called for each attempt (a fresh signature timestamp)."""
+    for attempt in range(ATTEMPTS):
         try:
-            response = httpx.post(url, content=body, headers=headers, timeout=10)
-            if response.is_success:
+            answer = httpx.post(url, content=body, headers=headers(), timeout=10)
+            if answer.is_success:
                 return True
-            logger.warning("webhook %s answered %s", webhook_id, response.status_code)
+            logger.warning("%s answered %s", label, answer.status_code)
         except httpx.HTTPError as error:
-            logger.warning("webhook %s failed: %s", webhook_id, error)
+            logger.warning("%s failed: %s", label, error)
         time.sleep(2**attempt)
     return False
 
